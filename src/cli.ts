@@ -1,0 +1,45 @@
+/**
+ * `roomwire <command>`: one command line for every process. Options, defaults and help text come from
+ * each part's option spec, never retyped here.
+ */
+import { runHub } from './cli/hub-command.ts';
+import { runToken } from './cli/token-command.ts';
+import { UsageError } from './option-spec.ts';
+
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: runHub },
+  token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 2;
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
+  return ['Usage: roomwire <command> [options]', '', 'Commands:', ...lines, '', 'Run `roomwire <command> --help` for its options.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`roomwire: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof RangeError) {
+      console.error(`roomwire ${name}: ${err.message}\nRun \`roomwire ${name} --help\` for its options.`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * One handler per client message type. Each checks what the sender may do, then acts through the bus.
+ * `from` is always the sender's session: whatever the client wrote there is never read.
+ */
+import {
+  CLOSE_CODES, encodeHubMessage,
+  type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
+  type PeerInfo, type RelayMessage, type ResumeMessage, type SignalMessage,
+} from '../protocol/index.ts';
+import type { Connection } from './connection.ts';
+import type { HubCore } from './hub-core.ts';
+import { leaveRoom, sharedRoom } from './membership.ts';
+
+export type Handler<M extends ClientMessage> = (core: HubCore, conn: Connection, message: M) => void | Promise<void>;
+
+async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<void> {
+  const { session } = conn;
+  if (session.rooms.has(msg.room)) return conn.sendError('already-in-room', `already in room ${msg.room}`, msg.id);
+  if (session.rooms.size >= core.options.maxRoomsPerConnection) {
+    return conn.sendError('too-many-rooms', `a connection may be in ${core.options.maxRoomsPerConnection} rooms`, msg.id);
+  }
+  const auth = await core.authorizeJoin(msg.room, msg.token);
+  if (!auth.ok) return conn.sendError('unauthorized', auth.reason, msg.id);
+
+  const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role: 'peer' };
+  const outcome = await core.bus.join(msg.room, me);
+  if (!outcome.ok) {
+    const why = outcome.code === 'room-full' ? `room has ${core.options.maxPeersPerRoom} peers` : `hub has ${core.options.maxRooms} rooms`;
+    return conn.sendError(outcome.code, why, msg.id);
+  }
+  if (session.ended) {
+    // The socket went away for good while the bus answered: undo, so nobody sees a ghost.
+    await core.bus.leave(msg.room, session.peerId);
+    return;
+  }
+  session.rooms.set(msg.room, me.name);
+  conn.send({
+    type: 'joined',
+    ...(msg.id === undefined ? {} : { ref: msg.id }),
+    room: msg.room,
+    peerId: session.peerId,
+    peers: outcome.others,
+    iceServers: core.iceServersFor(session.peerId),
+    resumeToken: session.resumeToken,
+  });
+  // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
+  core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
+}
+
+async function leave(core: HubCore, conn: Connection, msg: LeaveMessage): Promise<void> {
+  const { session } = conn;
+  if (!session.rooms.delete(msg.room)) return conn.sendError('not-in-room', `not in room ${msg.room}`, msg.id);
+  await leaveRoom(core.bus, session.peerId, msg.room, 'left');
+  conn.send(msg.id === undefined ? { type: 'left', room: msg.room } : { type: 'left', ref: msg.id, room: msg.room });
+}
+
+function signal(core: HubCore, conn: Connection, msg: SignalMessage): void {
+  const { session } = conn;
+  if (msg.to === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.to) === undefined) {
+    return conn.sendError('peer-not-found', `no peer ${msg.to} in your rooms`, msg.id);
+  }
+  if (!core.bus.sendTo(msg.to, encodeHubMessage({ type: 'signal', from: session.peerId, data: msg.data }))) {
+    conn.sendError('peer-not-found', `peer ${msg.to} is not reachable`, msg.id);
+  }
+}
+
+function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
+  const { session } = conn;
+  const { room, to } = msg;
+  if (room !== undefined && !session.rooms.has(room)) return conn.sendError('not-in-room', `not in room ${room}`, msg.id);
+  if (to === undefined) {
+    core.bus.broadcast(room!, encodeHubMessage({ type: 'relay', from: session.peerId, room, data: msg.data }), session.peerId);
+    return;
+  }
+  const reachable = to !== session.peerId &&
+    (room === undefined ? sharedRoom(core.bus, session.rooms.keys(), to) !== undefined : core.bus.isMember(room, to));
+  const frame = encodeHubMessage(
+    room === undefined ? { type: 'relay', from: session.peerId, data: msg.data } : { type: 'relay', from: session.peerId, room, data: msg.data },
+  );
+  if (!reachable || !core.bus.sendTo(to, frame)) {
+    conn.sendError('peer-not-found', `no peer ${to} in ${room === undefined ? 'your rooms' : 'room ' + room}`, msg.id);
+  }
+}
+
+async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Promise<void> {
+  const fresh = conn.session;
+  const target = core.sessions.findByToken(msg.token);
+  if (target === undefined || target === fresh) {
+    return conn.sendError('resume-failed', 'no session to resume for this token: join afresh', msg.id);
+  }
+  if (fresh.rooms.size > 0) return conn.sendError('bad-message', 'resume must come before any join', msg.id);
+
+  await core.sessions.end(fresh, 'disconnected'); // never joined a room: nobody is told
+  if (target.ended) return conn.sendError('resume-failed', 'the session ended while resuming: join afresh', msg.id);
+  const stale = target.socket;
+  if (stale !== null) {
+    target.detach(); // so its close is not taken for a departure
+    stale.close(CLOSE_CODES.replaced, 'resumed on another connection');
+  }
+  conn.session = target;
+  const queued = target.attach(conn.ws);
+  conn.send({
+    type: 'resumed',
+    ...(msg.id === undefined ? {} : { ref: msg.id }),
+    peerId: target.peerId,
+    resumeToken: target.resumeToken,
+    rooms: [...target.rooms.keys()].map((room) => ({
+      room,
+      peers: core.bus.members(room).filter((p) => p.peerId !== target.peerId),
+    })),
+    iceServers: core.iceServersFor(target.peerId),
+    queued: queued.length,
+  });
+  for (const frame of queued) target.deliver(frame);
+}
+
+export const handlers: { [T in ClientMessageType]: Handler<Extract<ClientMessage, { type: T }>> } = {
+  join,
+  leave,
+  signal,
+  relay,
+  resume,
+};

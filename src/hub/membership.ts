@@ -1,0 +1,16 @@
+/** Room membership steps shared by the handlers and the session life cycle. */
+import type { RoomBus } from '../bus/room-bus.ts';
+import { encodeHubMessage, type PeerLeftReason } from '../protocol/index.ts';
+
+/** Takes a peer out of a room and tells the members who remain. */
+export async function leaveRoom(bus: RoomBus, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
+  if (await bus.leave(room, peerId)) {
+    bus.broadcast(room, encodeHubMessage({ type: 'peer-left', room, peerId, reason }));
+  }
+}
+
+/** The first room both peers are in, or undefined: signal and relay travel only between room mates. */
+export function sharedRoom(bus: RoomBus, rooms: Iterable<string>, otherPeerId: string): string | undefined {
+  for (const room of rooms) if (bus.isMember(room, otherPeerId)) return room;
+  return undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * Every option of the hub: default, unit and meaning in one place. The CLI (`roomwire hub --help`) and
+ * docs/operations.md are generated from / checked against this table.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  defaultsOf, intOption, listOption, stringOption, type OptionValues,
+} from '../option-spec.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The demo page shipped with the package. */
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+export const hubOptionSpecs = {
+  port: intOption(8080, 'TCP port', 'port to listen on; 0 picks a free port', { env: 'PORT' }),
+  host: stringOption('0.0.0.0', 'address', 'address to listen on', { env: 'HOST' }),
+  publicDir: stringOption('', 'directory', "static files served at /; empty serves the package's own public/ (the demo page)"),
+  logLevel: stringOption('info', 'level', 'pino log level: fatal, error, warn, info, debug, trace or silent', { env: 'LOG_LEVEL' }),
+  maxConnections: intOption(10_000, 'connections', 'open WebSockets the hub accepts; beyond it the upgrade gets HTTP 503'),
+  maxFrameBytes: intOption(64 * KiB, 'bytes', 'largest text frame handled; a larger one gets error payload-too-large and is dropped'),
+  hardMaxFrameBytes: intOption(1 * MiB, 'bytes', 'a frame above this closes the socket with 1009 before it is read into memory'),
+  maxJsonDepth: intOption(32, 'levels', 'deepest JSON nesting accepted in a frame (error too-deep beyond)'),
+  maxRoomNameLength: intOption(64, 'characters', 'longest room name'),
+  maxPeerNameLength: intOption(32, 'characters', 'longest peer display name'),
+  maxPeersPerRoom: intOption(50, 'peers', 'members of one room (error room-full beyond)'),
+  maxRoomsPerConnection: intOption(16, 'rooms', 'rooms one connection may be in at once (error too-many-rooms beyond)'),
+  maxRooms: intOption(10_000, 'rooms', 'rooms open on the hub at once (error hub-full beyond)'),
+  messagesPerSecond: intOption(200, 'messages/s', 'sustained inbound messages per connection (token bucket refill rate; error rate-limited beyond)'),
+  messageBurst: intOption(400, 'messages', 'token bucket size: messages a connection may send at once after being idle'),
+  maxBufferedBytes: intOption(4 * MiB, 'bytes', 'bytes waiting to be sent to one socket; a slower reader is closed with 4008'),
+  heartbeatIntervalMs: intOption(5_000, 'ms', 'WebSocket ping interval; a connection that misses a whole interval is dropped (so within 2 intervals)'),
+  resumeGraceMs: intOption(15_000, 'ms', 'how long a dropped session keeps its peer id and rooms for a resume; 0 turns resume off'),
+  resumeQueueMaxMessages: intOption(256, 'messages', 'messages queued for a session in its grace period; one more ends the session'),
+  resumeQueueMaxBytes: intOption(1 * MiB, 'bytes', 'bytes queued for a session in its grace period; more ends the session'),
+  shutdownTimeoutMs: intOption(5_000, 'ms', 'on SIGTERM/SIGINT, how long sockets get to close with 1001 before they are cut'),
+  authSecret: stringOption('', 'secret', 'HS256 secret for join tokens (`roomwire token`); empty lets anyone join any room', { env: 'ROOMWIRE_AUTH_SECRET', secret: true }),
+  stunUrls: listOption([], 'urls', 'STUN servers handed to clients in joined.iceServers, comma separated (stun:host:port)'),
+};
+
+export type HubOptions = OptionValues<typeof hubOptionSpecs>;
+
+export function resolveHubOptions(overrides: Partial<HubOptions> = {}): HubOptions {
+  const options = { ...defaultsOf(hubOptionSpecs), ...overrides };
+  checkHubOptions(options);
+  return options;
+}
+
+/** Refuses combinations that cannot work, with the option's name in the message. */
+export function checkHubOptions(o: HubOptions): void {
+  const positive: (keyof HubOptions)[] = [
+    'maxConnections', 'maxFrameBytes', 'hardMaxFrameBytes', 'maxJsonDepth', 'maxRoomNameLength', 'maxPeerNameLength',
+    'maxPeersPerRoom', 'maxRoomsPerConnection', 'maxRooms', 'messagesPerSecond', 'messageBurst', 'maxBufferedBytes',
+    'heartbeatIntervalMs', 'resumeQueueMaxMessages', 'resumeQueueMaxBytes',
+  ];
+  for (const key of positive) {
+    const value = o[key];
+    if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`option ${key} must be a positive number`);
+  }
+  if (o.hardMaxFrameBytes < o.maxFrameBytes) throw new RangeError('option hardMaxFrameBytes must be >= maxFrameBytes');
+}

@@ -1,0 +1,39 @@
+/**
+ * Stable error codes and WebSocket close codes. Clients and tests match on these, never on message text,
+ * so a code, once shipped, is never renamed or reused. docs/protocol.md lists each with its meaning.
+ */
+
+export const ERROR_CODES = [
+  'bad-json', // the frame is not valid JSON
+  'bad-message', // valid JSON but not a valid message: wrong or missing fields, wrong types
+  'unknown-type', // `type` names no message this protocol version knows
+  'binary-not-supported', // signaling frames are text; binary frames are refused
+  'too-deep', // the JSON nests deeper than maxJsonDepth
+  'payload-too-large', // the frame is larger than maxFrameBytes
+  'not-in-room', // the sender is not a member of the room it names
+  'already-in-room', // join for a room the connection is already in
+  'room-full', // the room has maxPeersPerRoom peers
+  'too-many-rooms', // the connection is already in maxRoomsPerConnection rooms
+  'hub-full', // the hub already holds maxRooms rooms
+  'peer-not-found', // the target peer shares no room with the sender (or not the named room)
+  'rate-limited', // the connection sent more than its token bucket allows; the message was dropped
+  'unauthorized', // join without a valid token while the hub requires one
+  'resume-failed', // the resume token is unknown or its grace period has ended: join afresh
+  'internal-error', // the hub failed while handling the message; the message had no effect
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** WebSocket close codes (RFC 6455 §7.4; 4000-4999 are ours). */
+export const CLOSE_CODES = {
+  /** RFC 6455 §7.4.1: the hub is shutting down; the client may resume on another hub or later. */
+  goingAway: 1001,
+  /** RFC 6455 §7.4.1: a frame above hardMaxFrameBytes; ws closes without reading it into memory. */
+  messageTooBig: 1009,
+  /** The same session was resumed on a newer connection; this one is superseded. */
+  replaced: 4001,
+  /** The client read too slowly: more than maxBufferedBytes were waiting to be sent to it. */
+  slowConsumer: 4008,
+} as const;
+
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

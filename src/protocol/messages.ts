@@ -1,0 +1,175 @@
+/**
+ * Protocol v1: every message on the signaling WebSocket, as JSON text frames.
+ * docs/protocol.md describes each one; this file is the single source of their shapes.
+ */
+import type { ErrorCode } from './codes.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** An optional request id a client may put on any message; replies and errors echo it as `ref`. */
+export type RequestId = string | number;
+
+export type PeerRole = 'peer' | 'server';
+
+export interface PeerInfo {
+  peerId: string;
+  name: string;
+  role: PeerRole;
+}
+
+/** The shape of RTCIceServer, without depending on DOM types. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+// ---- client -> hub ----
+
+export interface JoinMessage {
+  type: 'join';
+  id?: RequestId;
+  room: string;
+  name?: string;
+  token?: string;
+}
+
+export interface LeaveMessage {
+  type: 'leave';
+  id?: RequestId;
+  room: string;
+}
+
+/** SDP offers/answers, ICE candidates, restarts: `data` is opaque to the hub and relayed unchanged. */
+export interface SignalMessage {
+  type: 'signal';
+  id?: RequestId;
+  to: string;
+  data: unknown;
+}
+
+/** Application data over the WebSocket when no peer-to-peer path exists: to one peer, or to a room. */
+export interface RelayMessage {
+  type: 'relay';
+  id?: RequestId;
+  to?: string;
+  room?: string;
+  data: unknown;
+}
+
+/** First message on a new connection that takes over a dropped session (same peer id and rooms). */
+export interface ResumeMessage {
+  type: 'resume';
+  id?: RequestId;
+  token: string;
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage;
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- hub -> client ----
+
+/** Limits a client needs to know to stay within them. */
+export interface ClientLimits {
+  maxFrameBytes: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  maxRoomsPerConnection: number;
+}
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  protocol: typeof PROTOCOL_VERSION;
+  peerId: string;
+  resumeToken: string;
+  /** Ms between the hub's WebSocket pings; a connection silent for two of them is dropped. */
+  heartbeatIntervalMs: number;
+  /** Ms a dropped session stays resumable. */
+  resumeGraceMs: number;
+  limits: ClientLimits;
+}
+
+export interface JoinedMessage {
+  type: 'joined';
+  ref?: RequestId;
+  room: string;
+  peerId: string;
+  /** The other members, without the joiner. */
+  peers: PeerInfo[];
+  iceServers: IceServer[];
+  resumeToken: string;
+}
+
+export interface LeftMessage {
+  type: 'left';
+  ref?: RequestId;
+  room: string;
+}
+
+export interface PeerJoinedMessage extends PeerInfo {
+  type: 'peer-joined';
+  room: string;
+}
+
+export type PeerLeftReason = 'left' | 'disconnected';
+
+export interface PeerLeftMessage {
+  type: 'peer-left';
+  room: string;
+  peerId: string;
+  reason: PeerLeftReason;
+}
+
+export interface SignalDelivery {
+  type: 'signal';
+  from: string;
+  data: unknown;
+}
+
+export interface RelayDelivery {
+  type: 'relay';
+  from: string;
+  /** Present on room broadcasts, and on whispers that named a room. */
+  room?: string;
+  data: unknown;
+}
+
+export interface ResumedRoom {
+  room: string;
+  peers: PeerInfo[];
+}
+
+export interface ResumedMessage {
+  type: 'resumed';
+  ref?: RequestId;
+  peerId: string;
+  resumeToken: string;
+  rooms: ResumedRoom[];
+  iceServers: IceServer[];
+  /** How many messages queued during the gap follow this one, in order. */
+  queued: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: RequestId;
+}
+
+export type HubMessage =
+  | WelcomeMessage
+  | JoinedMessage
+  | LeftMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | SignalDelivery
+  | RelayDelivery
+  | ResumedMessage
+  | ErrorMessage;
+export type HubMessageType = HubMessage['type'];
+
+/** Serializes a hub message; typed so that every frame the hub writes is a HubMessage. */
+export function encodeHubMessage(message: HubMessage): string {
+  return JSON.stringify(message);
+}
