@@ -32,7 +32,7 @@ export class Connection {
     this.session = core.sessions.create();
     this.session.attach(ws);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('close', () => core.sessions.socketClosed(this.session, ws));
+    ws.on('close', (code) => core.sessions.socketClosed(this.session, ws, code));
     ws.on('error', (err) => core.logger.debug({ peerId: this.session.peerId, err: err.message }, 'socket error'));
     this.send({
       type: 'welcome',

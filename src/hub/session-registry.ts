@@ -11,6 +11,9 @@ import type { Logger } from './logger.ts';
 import { leaveRoom } from './membership.ts';
 import { Session, type SessionLimits } from './session.ts';
 
+/** RFC 6455 §7.4.1: 1000 normal closure; 1005 a close frame without a code (what `ws.close()` sends). */
+const DELIBERATE_CLOSE_CODES = new Set([1000, 1005]);
+
 export interface RegistryOptions extends SessionLimits {
   resumeGraceMs: number;
 }
@@ -47,11 +50,20 @@ export class SessionRegistry {
     return session === undefined || session.ended ? undefined : session;
   }
 
-  /** The socket of `session` closed: keep it resumable if it is in a room, else end it now. */
-  socketClosed(session: Session, socket: WebSocket): void {
+  /**
+   * The socket of `session` closed. A deliberate close (1000, or 1005: a close frame without a code, as
+   * `ws.close()` sends) is a goodbye: the session ends now.
+   * Anything else (1001 from a page reload, 1006 from a dropped network) keeps a session that is in a room
+   * resumable for resumeGraceMs.
+   */
+  socketClosed(session: Session, socket: WebSocket, code: number): void {
     if (session.socket !== socket || session.ended) return; // replaced by a resume: not a departure
     session.detach();
     if (this.closing) return;
+    if (DELIBERATE_CLOSE_CODES.has(code)) {
+      void this.end(session, 'left');
+      return;
+    }
     if (session.rooms.size === 0 || this.options.resumeGraceMs <= 0) {
       void this.end(session, 'disconnected');
       return;

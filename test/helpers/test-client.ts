@@ -1,0 +1,117 @@
+/**
+ * A raw protocol client for tests: a real `ws` socket that keeps every hub message in an inbox, so a test
+ * can await the next message of a type, in arrival order, and check what did (not) arrive.
+ */
+import WebSocket, { type ClientOptions } from 'ws';
+import type {
+  ErrorCode, HubMessage, HubMessageType, JoinedMessage, WelcomeMessage,
+} from '../../src/protocol/index.ts';
+
+type Of<T extends HubMessageType> = Extract<HubMessage, { type: T }>;
+
+const DEFAULT_WAIT_MS = 5_000;
+
+export class TestClient {
+  readonly inbox: HubMessage[] = [];
+  /** Every message ever received, in order (the inbox loses what next() takes). */
+  readonly log: HubMessage[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  welcome!: WelcomeMessage;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) throw new Error('the hub sent a binary frame');
+      const message = JSON.parse(data.toString()) as HubMessage;
+      this.inbox.push(message);
+      this.log.push(message);
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      this.wake();
+      resolve({ code, reason: reason.toString() });
+    }));
+    ws.on('error', () => {}); // a refused or cut socket surfaces through `closed`
+  }
+
+  /** Connects and waits for the hub's welcome. */
+  static async connect(url: string, options: ClientOptions = {}): Promise<TestClient> {
+    const client = new TestClient(new WebSocket(url, options));
+    client.welcome = await client.next('welcome');
+    return client;
+  }
+
+  get peerId(): string {
+    return this.welcome.peerId;
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  /** Takes the first message of `type` from the inbox, waiting for one if needed. */
+  async next<T extends HubMessageType>(type: T, timeoutMs = DEFAULT_WAIT_MS): Promise<Of<T>> {
+    return this.take((m): m is Of<T> => m.type === type, `a ${type} message`, timeoutMs);
+  }
+
+  /** The next error; fails if it is not `code`. */
+  async nextError(code: ErrorCode, timeoutMs = DEFAULT_WAIT_MS): Promise<Of<'error'>> {
+    const error = await this.next('error', timeoutMs);
+    if (error.code !== code) throw new Error(`expected error ${code}, got ${error.code}: ${error.message}`);
+    return error;
+  }
+
+  async join(room: string, name?: string, extra: Record<string, unknown> = {}): Promise<JoinedMessage> {
+    this.send({ type: 'join', room, ...(name === undefined ? {} : { name }), ...extra });
+    return this.next('joined');
+  }
+
+  async take<M extends HubMessage>(match: (m: HubMessage) => m is M, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<M> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.inbox.findIndex(match);
+      if (index !== -1) return this.inbox.splice(index, 1)[0] as M;
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; inbox: ${JSON.stringify(this.inbox).slice(0, 500)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Messages of `type` still in the inbox (not taken). */
+  pending<T extends HubMessageType>(type: T): Of<T>[] {
+    return this.inbox.filter((m): m is Of<T> => m.type === type);
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    return this.closed;
+  }
+
+  /** Drops the TCP connection without a close frame, as a dead network would. */
+  kill(): Promise<{ code: number; reason: string }> {
+    this.ws.terminate();
+    return this.closed;
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Connects n clients. */
+export function connectMany(url: string, n: number): Promise<TestClient[]> {
+  return Promise.all(Array.from({ length: n }, () => TestClient.connect(url)));
+}
