@@ -7,7 +7,7 @@
  */
 import type { PeerInfo } from '../protocol/index.ts';
 
-/** Hands a serialized frame to a peer's connection (or its resume queue) on this hub. */
+/** Hands a serialized frame to a peer's connection (or its resume buffer) on this hub. */
 export type Deliver = (frame: string) => void;
 
 export type JoinOutcome =

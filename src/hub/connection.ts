@@ -20,6 +20,9 @@ export class Connection {
   session: Session;
   private readonly bucket: TokenBucket;
   private busy = false;
+  private awaitingPong = false;
+  /** session.lastSeq when the outstanding ping was sent: its pong confirms frames up to here. */
+  private pingedAtSeq = 0;
   /** Frames that arrived while an async handler ran (the socket is paused then; this holds at most a read's worth). */
   private backlog: { data: RawData; isBinary: boolean }[] = [];
 
@@ -32,9 +35,10 @@ export class Connection {
     this.session = core.sessions.create();
     this.session.attach(ws);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('pong', () => this.onPong());
     ws.on('close', (code) => core.sessions.socketClosed(this.session, ws, code));
     ws.on('error', (err) => core.logger.debug({ peerId: this.session.peerId, err: err.message }, 'socket error'));
-    this.send({
+    this.sendUncounted({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       peerId: this.session.peerId,
@@ -50,8 +54,38 @@ export class Connection {
     });
   }
 
+  /** A numbered frame of the session: kept until confirmed, replayed on resume. */
   send(message: HubMessage): void {
-    sendFrame(this.ws, encodeHubMessage(message), this.core.options.maxBufferedBytes);
+    this.session.deliver(encodeHubMessage(message));
+  }
+
+  /** `welcome` and `resumed` describe this connection and are not numbered. */
+  sendUncounted(message: HubMessage): void {
+    this.sendFrameUncounted(encodeHubMessage(message));
+  }
+
+  sendFrameUncounted(frame: string): void {
+    sendFrame(this.ws, frame, this.core.options.maxBufferedBytes);
+  }
+
+  /**
+   * One heartbeat tick: a socket that has not answered the previous ping is dead (terminate; its session
+   * enters the grace period); otherwise ping, remembering how many frames had been sent by then.
+   */
+  heartbeat(): void {
+    if (this.awaitingPong) {
+      this.ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.pingedAtSeq = this.session.lastSeq;
+    this.ws.ping();
+  }
+
+  private onPong(): void {
+    if (!this.awaitingPong) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
+    this.awaitingPong = false;
+    this.session.confirmThrough(this.pingedAtSeq);
   }
 
   sendError(code: ErrorCode, message: string, ref?: RequestId): void {

@@ -60,6 +60,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   };
   const startedAt = Date.now();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
+  const connections = new Set<Connection>();
   const serveStatic = createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR);
 
   const stats = (): HubStats => ({
@@ -86,12 +87,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     if (path !== SIGNALING_PATH) return rejectUpgrade(socket, 404, 'Not Found');
     if (wss.clients.size >= options.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      new Connection(ws, core);
+      const conn = new Connection(ws, core);
+      connections.add(conn);
+      ws.once('close', () => connections.delete(conn));
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  const stopHeartbeat = startHeartbeat(() => wss.clients, options.heartbeatIntervalMs);
+  const stopHeartbeat = startHeartbeat(() => connections, options.heartbeatIntervalMs);
   let closing: Promise<void> | undefined;
 
   return {

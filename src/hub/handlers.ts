@@ -89,6 +89,11 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     return conn.sendError('resume-failed', 'no session to resume for this token: join afresh', msg.id);
   }
   if (fresh.rooms.size > 0) return conn.sendError('bad-message', 'resume must come before any join', msg.id);
+  // Taken after the await below would miss nothing either: deliveries in between are numbered after these.
+  const missed = target.framesAfter(msg.received);
+  if (missed === null) {
+    return conn.sendError('resume-failed', `frames after ${msg.received} are no longer all kept: join afresh`, msg.id);
+  }
 
   await core.sessions.end(fresh, 'disconnected'); // never joined a room: nobody is told
   if (target.ended) return conn.sendError('resume-failed', 'the session ended while resuming: join afresh', msg.id);
@@ -98,8 +103,9 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     stale.close(CLOSE_CODES.replaced, 'resumed on another connection');
   }
   conn.session = target;
-  const queued = target.attach(conn.ws);
-  conn.send({
+  target.attach(conn.ws);
+  // Uncounted, like welcome: it belongs to this connection, not to the session's numbered frames.
+  conn.sendUncounted({
     type: 'resumed',
     ...(msg.id === undefined ? {} : { ref: msg.id }),
     peerId: target.peerId,
@@ -109,9 +115,9 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
       peers: core.bus.members(room).filter((p) => p.peerId !== target.peerId),
     })),
     iceServers: core.iceServersFor(target.peerId),
-    queued: queued.length,
+    replayed: missed.length,
   });
-  for (const frame of queued) target.deliver(frame);
+  for (const frame of missed) conn.sendFrameUncounted(frame); // already numbered and kept
 }
 
 export const handlers: { [T in ClientMessageType]: Handler<Extract<ClientMessage, { type: T }>> } = {

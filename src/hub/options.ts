@@ -32,8 +32,8 @@ export const hubOptionSpecs = {
   maxBufferedBytes: intOption(4 * MiB, 'bytes', 'bytes waiting to be sent to one socket; a slower reader is closed with 4008'),
   heartbeatIntervalMs: intOption(5_000, 'ms', 'WebSocket ping interval; a connection that misses a whole interval is dropped (so within 2 intervals)'),
   resumeGraceMs: intOption(15_000, 'ms', 'how long a dropped session keeps its peer id and rooms for a resume; 0 turns resume off'),
-  resumeQueueMaxMessages: intOption(256, 'messages', 'messages queued for a session in its grace period; one more ends the session'),
-  resumeQueueMaxBytes: intOption(1 * MiB, 'bytes', 'bytes queued for a session in its grace period; more ends the session'),
+  resumeBufferMaxMessages: intOption(1_024, 'messages', 'frames kept per session for replay on resume (not yet confirmed by a pong, or sent while disconnected); a disconnected session that overflows ends'),
+  resumeBufferMaxBytes: intOption(1 * MiB, 'bytes', 'size of those frames (counted in UTF-16 units of their JSON text); a disconnected session that overflows ends'),
   shutdownTimeoutMs: intOption(5_000, 'ms', 'on SIGTERM/SIGINT, how long sockets get to close with 1001 before they are cut'),
   authSecret: stringOption('', 'secret', 'HS256 secret for join tokens (`roomwire token`); empty lets anyone join any room', { env: 'ROOMWIRE_AUTH_SECRET', secret: true }),
   stunUrls: listOption([], 'urls', 'STUN servers handed to clients in joined.iceServers, comma separated (stun:host:port)'),
@@ -52,7 +52,7 @@ export function checkHubOptions(o: HubOptions): void {
   const positive: (keyof HubOptions)[] = [
     'maxConnections', 'maxFrameBytes', 'hardMaxFrameBytes', 'maxJsonDepth', 'maxRoomNameLength', 'maxPeerNameLength',
     'maxPeersPerRoom', 'maxRoomsPerConnection', 'maxRooms', 'messagesPerSecond', 'messageBurst', 'maxBufferedBytes',
-    'heartbeatIntervalMs', 'resumeQueueMaxMessages', 'resumeQueueMaxBytes',
+    'heartbeatIntervalMs', 'resumeBufferMaxMessages', 'resumeBufferMaxBytes',
   ];
   for (const key of positive) {
     const value = o[key];

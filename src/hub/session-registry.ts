@@ -34,9 +34,15 @@ export class SessionRegistry {
   }
 
   create(): Session {
-    const session = new Session(uuidv4(), randomBytes(32).toString('base64url'), this.options, (s) => {
-      this.logger.warn({ peerId: s.peerId }, 'resume queue full; ending session');
-      void this.end(s, 'disconnected');
+    const session = new Session(uuidv4(), randomBytes(32).toString('base64url'), this.options, {
+      overflow: (s) => {
+        this.logger.warn({ peerId: s.peerId }, 'resume buffer full while disconnected; ending session');
+        void this.end(s, 'disconnected');
+      },
+      socketLost: (s, socket, code) => {
+        this.logger.warn({ peerId: s.peerId, code }, 'slow consumer cut off');
+        this.socketClosed(s, socket, code);
+      },
     });
     this.byPeerId.set(session.peerId, session);
     this.byToken.set(session.resumeToken, session);

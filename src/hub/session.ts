@@ -1,15 +1,24 @@
 /**
  * A peer's identity on the hub: its peer id, resume token and rooms. It outlives its WebSocket for
- * resumeGraceMs, queueing what is addressed to it, so a page reload or a network blip keeps the peer id
- * and loses no signal or relay message.
+ * resumeGraceMs, keeping what is addressed to it, so a page reload or a network blip keeps the peer id
+ * and loses no frame: every frame but `welcome` and `resumed` is numbered and kept until confirmed.
  */
 import type WebSocket from 'ws';
+import { CLOSE_CODES } from '../protocol/index.ts';
+import { ReplayBuffer } from './replay-buffer.ts';
 import { sendFrame } from './send-frame.ts';
 
 export interface SessionLimits {
   maxBufferedBytes: number;
-  resumeQueueMaxMessages: number;
-  resumeQueueMaxBytes: number;
+  resumeBufferMaxMessages: number;
+  resumeBufferMaxBytes: number;
+}
+
+export interface SessionEvents {
+  /** A frame for a disconnected session does not fit its buffer: the session must end. */
+  overflow(session: Session): void;
+  /** The hub gave up on the session's socket (slow reader): treat it as gone from now on. */
+  socketLost(session: Session, socket: WebSocket, code: number): void;
 }
 
 export class Session {
@@ -17,46 +26,56 @@ export class Session {
   readonly rooms = new Map<string, string>();
   socket: WebSocket | null = null;
   graceTimer: NodeJS.Timeout | undefined;
-  /** Set once the session is gone for good (left, expired, replaced by nothing). */
+  /** Set once the session is gone for good (left, expired, or overflowed while away). */
   ended = false;
-  private queue: string[] = [];
-  private queuedBytes = 0;
+  private readonly replay: ReplayBuffer;
 
   constructor(
     readonly peerId: string,
     readonly resumeToken: string,
     private readonly limits: SessionLimits,
-    /** Called when the grace queue would exceed its bounds: the session must end. */
-    private readonly onQueueOverflow: (session: Session) => void,
-  ) {}
+    private readonly events: SessionEvents,
+  ) {
+    this.replay = new ReplayBuffer(limits.resumeBufferMaxMessages, limits.resumeBufferMaxBytes);
+  }
 
-  /** The bus endpoint: to the socket when it is open, else into the resume queue. */
+  /** Number of the last frame sent (or kept) for this session. */
+  get lastSeq(): number {
+    return this.replay.lastSeq;
+  }
+
+  /** The bus endpoint: numbered, kept until confirmed, and written to the socket if there is one. */
   readonly deliver = (frame: string): void => {
     if (this.ended) return;
-    if (this.socket !== null && sendFrame(this.socket, frame, this.limits.maxBufferedBytes)) return;
-    if (
-      this.queue.length >= this.limits.resumeQueueMaxMessages ||
-      this.queuedBytes + frame.length > this.limits.resumeQueueMaxBytes
-    ) {
-      this.onQueueOverflow(this);
+    const socket = this.socket;
+    if (socket === null && !this.replay.fits(frame)) {
+      this.events.overflow(this);
       return;
     }
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    this.replay.push(frame);
+    if (socket !== null && sendFrame(socket, frame, this.limits.maxBufferedBytes) === 'cut-off') {
+      // The socket may take a while to finish closing; the session stops counting on it now.
+      this.events.socketLost(this, socket, CLOSE_CODES.slowConsumer);
+    }
   };
 
-  /** Binds a socket and hands back what was queued while there was none, oldest first. */
-  attach(socket: WebSocket): string[] {
+  /** The client has frames 1..seq (a pong answered a ping sent after frame seq). */
+  confirmThrough(seq: number): void {
+    this.replay.confirmThrough(seq);
+  }
+
+  attach(socket: WebSocket): void {
     this.socket = socket;
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
-    const queued = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    return queued;
   }
 
   detach(): void {
     this.socket = null;
+  }
+
+  /** What a client that received `received` frames is missing, or null if that can no longer be told. */
+  framesAfter(received: number): string[] | null {
+    return this.replay.after(received);
   }
 }

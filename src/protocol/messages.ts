@@ -62,6 +62,8 @@ export interface ResumeMessage {
   type: 'resume';
   id?: RequestId;
   token: string;
+  /** How many frames the client received in the session, not counting `welcome` and `resumed`. */
+  received: number;
 }
 
 export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage;
@@ -146,8 +148,8 @@ export interface ResumedMessage {
   resumeToken: string;
   rooms: ResumedRoom[];
   iceServers: IceServer[];
-  /** How many messages queued during the gap follow this one, in order. */
-  queued: number;
+  /** How many frames the client missed; they follow this message, in order, with their original numbers. */
+  replayed: number;
 }
 
 export interface ErrorMessage {

@@ -45,7 +45,9 @@ const checks: Record<ClientMessageType, FieldCheck> = {
       (f.data === undefined ? 'data is required' : null)
     );
   },
-  resume: (f) => field('token', idProblem(f.token, MAX_TOKEN_LENGTH)),
+  resume: (f) =>
+    field('token', idProblem(f.token, MAX_TOKEN_LENGTH)) ??
+    (Number.isSafeInteger(f.received) && (f.received as number) >= 0 ? null : 'received must be a whole number >= 0'),
 };
 
 function requestIdOf(value: unknown): RequestId | undefined | null {

@@ -17,12 +17,19 @@ export class TestClient {
   readonly log: HubMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   welcome!: WelcomeMessage;
+  /** Frames received in the session, except `welcome` and `resumed`: what a resume reports. */
+  received = 0;
   private waiters: (() => void)[] = [];
+  /** Set by kill(): like a dead network, nothing more arrives. */
+  private dead = false;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
+      if (this.dead) return; // ws drains what was buffered when the socket is destroyed; a dead link would not
+
       if (isBinary) throw new Error('the hub sent a binary frame');
       const message = JSON.parse(data.toString()) as HubMessage;
+      if (message.type !== 'welcome' && message.type !== 'resumed') this.received++;
       this.inbox.push(message);
       this.log.push(message);
       this.wake();
@@ -39,6 +46,19 @@ export class TestClient {
     const client = new TestClient(new WebSocket(url, options));
     client.welcome = await client.next('welcome');
     return client;
+  }
+
+  /**
+   * Takes over `previous`'s session on a new connection, as a client does after its socket dropped.
+   * Resolves with the new client and the hub's answer (`resumed`, or the error).
+   */
+  static async resume(url: string, previous: TestClient): Promise<{ client: TestClient; answer: HubMessage }> {
+    const client = await TestClient.connect(url);
+    client.received = previous.received;
+    client.send({ type: 'resume', token: previous.welcome.resumeToken, received: previous.received });
+    const answer = await client.take((m): m is HubMessage => m.type === 'resumed' || m.type === 'error', 'resumed or error');
+    if (answer.type === 'resumed') client.welcome = { ...client.welcome, peerId: answer.peerId, resumeToken: answer.resumeToken };
+    return { client, answer };
   }
 
   get peerId(): string {
@@ -100,6 +120,7 @@ export class TestClient {
 
   /** Drops the TCP connection without a close frame, as a dead network would. */
   kill(): Promise<{ code: number; reason: string }> {
+    this.dead = true;
     this.ws.terminate();
     return this.closed;
   }
@@ -111,7 +132,9 @@ export class TestClient {
   }
 }
 
+type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [T, ...R]>;
+
 /** Connects n clients. */
-export function connectMany(url: string, n: number): Promise<TestClient[]> {
-  return Promise.all(Array.from({ length: n }, () => TestClient.connect(url)));
+export function connectMany<N extends number>(url: string, n: N): Promise<Tuple<TestClient, N>> {
+  return Promise.all(Array.from({ length: n }, () => TestClient.connect(url))) as Promise<Tuple<TestClient, N>>;
 }

@@ -39,7 +39,8 @@ const malformed: { frame: string | Buffer; code: ErrorCode; what: string }[] = [
   { what: 'an oversized frame', frame: 'x'.repeat(64 * 1024 + 1), code: 'payload-too-large' },
   { what: 'an oversized valid relay', frame: JSON.stringify({ type: 'relay', room: 'noisy', data: 'y'.repeat(70_000) }), code: 'payload-too-large' },
   { what: 'a binary frame', frame: Buffer.from('{"type":"join","room":"r"}'), code: 'binary-not-supported' },
-  { what: 'resume with an unknown token', frame: '{"type":"resume","token":"nope"}', code: 'resume-failed' },
+  { what: 'resume with an unknown token', frame: '{"type":"resume","token":"nope","received":0}', code: 'resume-failed' },
+  { what: 'resume without a received count', frame: '{"type":"resume","token":"nope"}', code: 'bad-message' },
 ];
 
 describe('malformed frames', () => {
