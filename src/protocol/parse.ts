@@ -70,17 +70,19 @@ export function parseClientMessage(raw: string, limits: ParseLimits): ParseResul
   if (ref === null) {
     return { ok: false, code: 'bad-message', message: `id must be a finite number or a string of at most ${MAX_ID_LENGTH} characters` };
   }
-  const fail = (code: ErrorCode, message: string): ParseResult =>
-    ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
-
   if (nestsDeeperThan(value, limits.maxJsonDepth)) {
-    return fail('too-deep', `JSON nests deeper than ${limits.maxJsonDepth} levels`);
+    return failure('too-deep', `JSON nests deeper than ${limits.maxJsonDepth} levels`, ref);
   }
   const type = value.type;
-  if (typeof type !== 'string') return fail('bad-message', 'type must be a string');
-  if (!Object.hasOwn(checks, type)) return fail('unknown-type', `unknown message type ${JSON.stringify(type.slice(0, 40))}`);
+  if (typeof type !== 'string') return failure('bad-message', 'type must be a string', ref);
+  if (!Object.hasOwn(checks, type)) return failure('unknown-type', `unknown message type ${JSON.stringify(type.slice(0, 40))}`, ref);
 
   const problem = checks[type as ClientMessageType](value, limits);
-  if (problem !== null) return fail('bad-message', `${type}: ${problem}`);
+  if (problem !== null) return failure('bad-message', `${type}: ${problem}`, ref);
   return { ok: true, message: value as unknown as ClientMessage };
+}
+
+// Module level, not a closure in parseClientMessage: this runs for every frame the hub receives.
+function failure(code: ErrorCode, message: string, ref: RequestId | undefined): ParseResult {
+  return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
 }

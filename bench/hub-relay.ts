@@ -1,0 +1,144 @@
+/**
+ * Hub relay throughput: client A sends `signal` messages carrying a ~250-byte ICE candidate through the
+ * server to client B, with at most `window` in flight. The roomwire hub and a bare ws relay each run in a
+ * child process and are driven by the same code, alternating rounds, in the same run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+/** A typical trickled candidate as Chrome sends it: the signal frame's `data` is about 250 bytes. */
+export const CANDIDATE = {
+  candidate:
+    'candidate:3442447574 1 udp 1686052607 2001:db8:85a3:8d3:1319:8a2e:370:7348 61234 typ srflx ' +
+    'raddr 2001:db8:85a3::8a2e:370:7334 rport 54321 ' +
+    'generation 0 ufrag EsAw network-id 1 network-cost 10',
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+  usernameFragment: 'EsAw',
+};
+
+const SERVER = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
+
+export interface RelayServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRelayServer(mode: 'hub' | 'bare'): Promise<RelayServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, mode], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`relay server ${mode} exited with ${code}`)));
+  });
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    async stop() {
+      const exited = once(child, 'exit');
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+function nextMessage(ws: WebSocket, type: string): Promise<{ peerId: string }> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const m = JSON.parse(data.toString());
+      if (m.type === type) {
+        ws.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+async function connect(url: string): Promise<{ ws: WebSocket; peerId: string }> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const welcome = nextMessage(ws, 'welcome');
+  await once(ws, 'open');
+  const { peerId } = await welcome;
+  const joined = nextMessage(ws, 'joined');
+  ws.send(JSON.stringify({ type: 'join', room: 'bench' }));
+  await joined;
+  return { ws, peerId };
+}
+
+/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
+export async function relayRate(url: string, count: number, window: number): Promise<number> {
+  const a = await connect(url);
+  const b = await connect(url);
+  const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
+  let sent = 0;
+  let received = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (sent < count && sent - received < window) {
+        a.ws.send(frame);
+        sent++;
+      }
+    };
+    b.ws.on('message', () => {
+      received++;
+      if (received === count) resolve();
+      else if (sent - received < window / 2) pump();
+    });
+    pump();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  a.ws.close();
+  b.ws.close();
+  await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);
+  return count / seconds;
+}
+
+export interface RelayBenchResult {
+  frameBytes: number;
+  dataBytes: number;
+  hubRates: number[];
+  bareRates: number[];
+  hubMedian: number;
+  bareMedian: number;
+  ratio: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+
+export async function benchHubRelay({ rounds = 5, count = 100_000, window = 1_000 } = {}): Promise<RelayBenchResult> {
+  const hub = await startRelayServer('hub');
+  const bare = await startRelayServer('bare');
+  try {
+    await relayRate(hub.url, count / 5, window); // warm up both JITs
+    await relayRate(bare.url, count / 5, window);
+    const hubRates: number[] = [];
+    const bareRates: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // alternate the order so that drift on a shared machine hits both alike
+      if (i % 2 === 0) {
+        bareRates.push(await relayRate(bare.url, count, window));
+        hubRates.push(await relayRate(hub.url, count, window));
+      } else {
+        hubRates.push(await relayRate(hub.url, count, window));
+        bareRates.push(await relayRate(bare.url, count, window));
+      }
+    }
+    const hubMedian = median(hubRates);
+    const bareMedian = median(bareRates);
+    const frameBytes = JSON.stringify({ type: 'signal', to: '00000000-0000-4000-8000-000000000000', data: CANDIDATE }).length;
+    const dataBytes = JSON.stringify(CANDIDATE).length;
+    return { frameBytes, dataBytes, hubRates, bareRates, hubMedian, bareMedian, ratio: hubMedian / bareMedian };
+  } finally {
+    await Promise.all([hub.stop(), bare.stop()]);
+  }
+}
