@@ -93,3 +93,15 @@ describe('malformed frames', () => {
     await c.close();
   });
 });
+
+describe('invalid UTF-8', () => {
+  it('closes only the offending socket, with 1007', async () => {
+    const [bad, x, y] = await connectMany(t.url, 3);
+    for (const c of [bad, x, y]) await c.join('utf8');
+    bad.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])); // a text frame that is not UTF-8
+    expect((await bad.closed).code).toBe(1007);
+    x.send({ type: 'relay', to: y.peerId, data: 'unaffected' });
+    expect((await y.next('relay')).data).toBe('unaffected');
+    await Promise.all([x.close(), y.close()]);
+  });
+});

@@ -1,0 +1,27 @@
+/** docs/ must stay true: every option, error code and close code the code has is documented. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { hubOptionSpecs } from '../../src/hub/options.ts';
+import { flagOf } from '../../src/option-spec.ts';
+import { CLOSE_CODES, ERROR_CODES } from '../../src/protocol/index.ts';
+
+const read = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
+
+describe('docs', () => {
+  it('operations.md has a row for every hub option with its flag and current default', () => {
+    const ops = read('operations.md');
+    for (const [key, spec] of Object.entries(hubOptionSpecs)) {
+      const row = ops.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+      expect(row, key).toBeDefined();
+      expect(row).toContain(`\`${flagOf(key)}\``);
+      if (spec.kind === 'int') expect(row).toContain(`\`${spec.default}\``);
+      if (spec.env) expect(row).toContain(`\`${spec.env}\``);
+    }
+  });
+
+  it('protocol.md lists every error code and close code', () => {
+    const protocol = read('protocol.md');
+    for (const code of ERROR_CODES) expect(protocol, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
+    for (const code of Object.values(CLOSE_CODES)) expect(protocol, String(code)).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+  });
+});
