@@ -3,7 +3,7 @@
  * It never throws. The hub runs it on every inbound frame; bots and tests use it to build frames.
  */
 import type { ErrorCode } from './codes.ts';
-import type { ClientMessage, ClientMessageType, RequestId } from './messages.ts';
+import type { ClientMessage, ClientMessageType, HubMessage, RequestId } from './messages.ts';
 import { idProblem, isPlainObject, nameProblem, nestsDeeperThan } from './validate.ts';
 
 /** The limits parsing enforces; the hub passes its options (see src/hub/options.ts for defaults). */
@@ -85,4 +85,21 @@ export function parseClientMessage(raw: string, limits: ParseLimits): ParseResul
 // Module level, not a closure in parseClientMessage: this runs for every frame the hub receives.
 function failure(code: ErrorCode, message: string, ref: RequestId | undefined): ParseResult {
   return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
+}
+
+const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'error']);
+
+/**
+ * For clients: a hub frame as a typed message, or null if it is not JSON or not a known type. The hub is
+ * trusted for shapes; unknown types (a newer hub) are skipped, not fatal.
+ */
+export function parseHubMessage(raw: string): HubMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value) || typeof value.type !== 'string' || !HUB_MESSAGE_TYPES.has(value.type)) return null;
+  return value as unknown as HubMessage;
 }

@@ -1,0 +1,115 @@
+/**
+ * The records two room clients exchange over a link, whatever path carries them (a DataChannel message,
+ * or the `data` of a hub `relay` as base64). A batch is records back to back; each is self-delimiting.
+ *
+ *   DATA  0x01 seq:u32 flags:u8 length:u32 payload   (reliable: numbered, acknowledged, retransmitted)
+ *   ACK   0x02 seq:u32                               (cumulative: every DATA up to seq arrived)
+ *   PING  0x03 time:f64                              (round-trip time, ms clock of the sender)
+ *   PONG  0x04 time:f64                              (echo of a PING's time)
+ *
+ * Integers are big-endian. Pure: no Node or DOM APIs beyond TextEncoder/TextDecoder and atob/btoa.
+ */
+
+export const RECORD = { data: 1, ack: 2, ping: 3, pong: 4 } as const;
+
+/** DATA flags: how a chunk sits in its message, and what the message is. */
+export const FLAG = {
+  first: 1, // first chunk of a message: its payload starts with the message header
+  last: 2, // last chunk of a message
+  binary: 4, // the message is bytes (else UTF-8 text)
+  whisper: 8, // the message was sent to this peer only, not to the room
+} as const;
+
+export const DATA_HEADER_BYTES = 10;
+const ACK_BYTES = 5;
+const TIME_BYTES = 9;
+
+export type LinkRecord =
+  | { kind: 'data'; seq: number; flags: number; payload: Uint8Array }
+  | { kind: 'ack'; seq: number }
+  | { kind: 'ping'; time: number }
+  | { kind: 'pong'; time: number };
+
+export function encodeData(seq: number, flags: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DATA_HEADER_BYTES + payload.length);
+  const view = new DataView(out.buffer);
+  out[0] = RECORD.data;
+  view.setUint32(1, seq >>> 0);
+  out[5] = flags;
+  view.setUint32(6, payload.length);
+  out.set(payload, DATA_HEADER_BYTES);
+  return out;
+}
+
+export function encodeAck(seq: number): Uint8Array {
+  const out = new Uint8Array(ACK_BYTES);
+  out[0] = RECORD.ack;
+  new DataView(out.buffer).setUint32(1, seq >>> 0);
+  return out;
+}
+
+export function encodeTime(kind: 'ping' | 'pong', time: number): Uint8Array {
+  const out = new Uint8Array(TIME_BYTES);
+  out[0] = RECORD[kind];
+  new DataView(out.buffer).setFloat64(1, time);
+  return out;
+}
+
+/** Joins records into one batch. */
+export function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export class WireError extends Error {}
+
+/** Splits a batch into records. Throws WireError on a truncated or unknown record. */
+export function decodeBatch(batch: Uint8Array): LinkRecord[] {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const records: LinkRecord[] = [];
+  let i = 0;
+  while (i < batch.length) {
+    const kind = batch[i];
+    if (kind === RECORD.data) {
+      if (i + DATA_HEADER_BYTES > batch.length) throw new WireError('truncated data record');
+      const length = view.getUint32(i + 6);
+      const end = i + DATA_HEADER_BYTES + length;
+      if (end > batch.length) throw new WireError('truncated data payload');
+      records.push({ kind: 'data', seq: view.getUint32(i + 1), flags: batch[i + 5]!, payload: batch.subarray(i + DATA_HEADER_BYTES, end) });
+      i = end;
+    } else if (kind === RECORD.ack) {
+      if (i + ACK_BYTES > batch.length) throw new WireError('truncated ack');
+      records.push({ kind: 'ack', seq: view.getUint32(i + 1) });
+      i += ACK_BYTES;
+    } else if (kind === RECORD.ping || kind === RECORD.pong) {
+      if (i + TIME_BYTES > batch.length) throw new WireError('truncated ping');
+      records.push({ kind: kind === RECORD.ping ? 'ping' : 'pong', time: view.getFloat64(i + 1) });
+      i += TIME_BYTES;
+    } else {
+      throw new WireError(`unknown record kind ${kind}`);
+    }
+  }
+  return records;
+}
+
+// base64 without Node's Buffer, so the same code runs in the browser. Chunked to keep apply() small.
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
+  }
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

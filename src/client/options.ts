@@ -1,0 +1,34 @@
+/** The room client's options: defaults and units in one place (the bot CLI reads the same table). */
+import { boolOption, defaultsOf, intOption, stringOption, type OptionValues } from '../option-spec.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const clientOptionSpecs = {
+  p2p: boolOption(true, 'make peer-to-peer DataChannels; false sends everything through the hub relay'),
+  iceTransportPolicy: stringOption('all', 'policy', 'ICE candidates to use: all, or relay (TURN only)'),
+  p2pTimeoutMs: intOption(10_000, 'ms', 'how long a link waits for its DataChannel to open before it relays through the hub'),
+  p2pRetryMinMs: intOption(1_000, 'ms', 'first delay before a relayed link tries peer-to-peer again (doubles each time)'),
+  p2pRetryMaxMs: intOption(30_000, 'ms', 'longest delay between peer-to-peer retries'),
+  highWaterMarkBytes: intOption(256 * KiB, 'bytes', 'DataChannel bufferedAmount above which a link stops writing until it drains'),
+  lowWaterMarkBytes: intOption(64 * KiB, 'bytes', 'bufferedAmount at which a paused link writes again'),
+  batchBytes: intOption(16 * KiB, 'bytes', 'largest DataChannel message a link builds; small messages are coalesced up to it'),
+  ackDelayMs: intOption(20, 'ms', 'how long a receiver may wait before acknowledging'),
+  retransmitMs: intOption(1_500, 'ms', 'on the hub relay path, unacknowledged data is sent again after this long without progress'),
+  rttIntervalMs: intOption(2_000, 'ms', 'interval between round-trip time probes on each link'),
+  maxQueuedBytes: intOption(16 * MiB, 'bytes', 'unacknowledged bytes per link; send() beyond it throws send-queue-full'),
+  reconnectMinMs: intOption(250, 'ms', 'first delay before the signaling socket reconnects (doubles, with jitter)'),
+  reconnectMaxMs: intOption(10_000, 'ms', 'longest delay between signaling reconnects'),
+  requestTimeoutMs: intOption(15_000, 'ms', 'how long join/leave wait for the hub'),
+};
+
+export type ClientOptions = OptionValues<typeof clientOptionSpecs>;
+
+export function resolveClientOptions(overrides: Partial<ClientOptions> = {}): ClientOptions {
+  const options = { ...defaultsOf(clientOptionSpecs), ...overrides };
+  if (options.iceTransportPolicy !== 'all' && options.iceTransportPolicy !== 'relay') {
+    throw new RangeError('option iceTransportPolicy must be all or relay');
+  }
+  if (options.lowWaterMarkBytes > options.highWaterMarkBytes) throw new RangeError('option lowWaterMarkBytes must be <= highWaterMarkBytes');
+  return options;
+}

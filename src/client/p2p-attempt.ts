@@ -1,0 +1,156 @@
+/**
+ * One attempt at a peer-to-peer DataChannel with one remote peer: an RTCPeerConnection with perfect
+ * negotiation (RFC 8829 §5 / the W3C "perfect negotiation" pattern) and trickle ICE. Attempts are
+ * numbered (`gen`) by their link; signals of an older attempt are ignored.
+ */
+import type { RtcCandidate, RtcConfig, RtcDataChannel, RtcDescription, RtcFactory, RtcPeerConnection } from './rtc.ts';
+
+export interface AttemptSignal {
+  description?: RtcDescription;
+  candidate?: RtcCandidate;
+}
+
+export interface AttemptEvents {
+  signal(data: AttemptSignal): void;
+  open(channel: RtcDataChannel, pc: RtcPeerConnection): void;
+  /** The ICE transport reports trouble ('disconnected') or recovery ('connected'). */
+  ice(state: string): void;
+  /** The attempt is over: ICE failed, or the channel closed. */
+  failed(reason: string): void;
+}
+
+export const CHANNEL_LABEL = 'roomwire';
+
+export class P2PAttempt {
+  readonly pc: RtcPeerConnection;
+  private channel: RtcDataChannel | undefined;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  /** Candidates that arrived before the remote description they belong to. */
+  private heldCandidates: RtcCandidate[] = [];
+  private closed = false;
+
+  constructor(
+    readonly gen: number,
+    private readonly polite: boolean,
+    createPeerConnection: RtcFactory,
+    config: RtcConfig,
+    private readonly events: AttemptEvents,
+  ) {
+    this.pc = createPeerConnection(config);
+    const pc = this.pc;
+    pc.onicecandidate = (ev) => {
+      if (ev.candidate && ev.candidate.candidate) this.send({ candidate: plainCandidate(ev.candidate) });
+    };
+    pc.onnegotiationneeded = () => void this.negotiate();
+    pc.oniceconnectionstatechange = () => {
+      const state = pc.iceConnectionState;
+      if (state === 'failed' || state === 'closed') this.fail(`ice ${state}`);
+      else this.events.ice(state);
+    };
+    pc.ondatachannel = (ev) => this.adopt(ev.channel);
+    // The impolite side opens the channel, so a first negotiation never collides.
+    if (!polite) this.adopt(pc.createDataChannel(CHANNEL_LABEL));
+  }
+
+  async handle(data: AttemptSignal): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (data.description !== undefined) await this.onDescription(data.description);
+      else if (data.candidate !== undefined) await this.onCandidate(data.candidate);
+    } catch (err) {
+      this.fail(`negotiation: ${(err as Error).message}`);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const channel = this.channel;
+    if (channel !== undefined) {
+      channel.onopen = channel.onclose = channel.onmessage = channel.onerror = null;
+      try { channel.close(); } catch { /* already closed */ }
+    }
+    this.pc.onicecandidate = this.pc.onnegotiationneeded = this.pc.oniceconnectionstatechange = null;
+    this.pc.ondatachannel = null;
+    Promise.resolve().then(() => this.pc.close()).catch(() => {});
+  }
+
+  private async negotiate(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      const offer = await this.pc.createOffer();
+      if (this.closed || this.pc.signalingState !== 'stable') return;
+      await this.pc.setLocalDescription(offer);
+      this.send({ description: plainDescription(this.pc.localDescription ?? offer) });
+    } catch (err) {
+      this.fail(`offer: ${(err as Error).message}`);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private async onDescription(description: RtcDescription): Promise<void> {
+    const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    if (collision) await this.pc.setLocalDescription({ type: 'rollback' });
+    await this.pc.setRemoteDescription(description);
+    for (const candidate of this.heldCandidates.splice(0)) await this.addCandidate(candidate);
+    if (description.type === 'offer') {
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+      this.send({ description: plainDescription(this.pc.localDescription ?? answer) });
+    }
+  }
+
+  private async onCandidate(candidate: RtcCandidate): Promise<void> {
+    if (!this.pc.remoteDescription) {
+      this.heldCandidates.push(candidate);
+      return;
+    }
+    await this.addCandidate(candidate);
+  }
+
+  private async addCandidate(candidate: RtcCandidate): Promise<void> {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      if (!this.ignoreOffer) throw err; // candidates of an offer we ignored are expected to fail
+    }
+  }
+
+  private adopt(channel: RtcDataChannel): void {
+    if (this.channel !== undefined && this.channel !== channel) {
+      channel.close(); // one channel per attempt
+      return;
+    }
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    const opened = () => {
+      if (!this.closed) this.events.open(channel, this.pc);
+    };
+    if (channel.readyState === 'open') queueMicrotask(opened);
+    else channel.onopen = opened;
+    channel.onclose = () => this.fail('channel closed');
+  }
+
+  private send(data: AttemptSignal): void {
+    if (!this.closed) this.events.signal(data);
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.close();
+    this.events.failed(reason);
+  }
+}
+
+// Stacks return class instances with getters; the hub needs plain JSON.
+function plainDescription(d: RtcDescription): RtcDescription {
+  return { type: d.type, sdp: d.sdp ?? '' };
+}
+
+function plainCandidate(c: RtcCandidate): RtcCandidate {
+  return { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null };
+}

@@ -1,0 +1,375 @@
+/**
+ * Everything between this client and one remote peer: the transport ladder and reliable delivery.
+ *
+ *   connecting --DataChannel open--> direct | turn
+ *   connecting --p2pTimeoutMs, ICE failure, or P2P off--> relay (through the hub)
+ *   direct | turn --ICE disconnected--> relay, and back when ICE reconnects
+ *   direct | turn --channel closed, ICE failed--> relay; the impolite side retries P2P with backoff
+ *
+ * Messages are numbered per link (ReliableSender/ReliableReceiver): whatever path carries them, and
+ * however often it changes, each arrives once and in order. On every path change, what is not yet
+ * acknowledged is sent again on the new path; the receiver drops the duplicates.
+ */
+import type { IceServer } from '../protocol/index.ts';
+import { concat, decodeBatch, encodeAck, encodeTime, fromBase64, toBase64, WireError } from './link-wire.ts';
+import type { ClientOptions } from './options.ts';
+import { P2PAttempt, type AttemptSignal } from './p2p-attempt.ts';
+import { ReliableReceiver, ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-stream.ts';
+import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, type RtcFactory } from './rtc.ts';
+
+export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay';
+
+/** What a link asks of its client. */
+export interface LinkHost {
+  readonly localId: string;
+  readonly options: ClientOptions;
+  /** undefined when P2P is off for this client */
+  readonly rtc: RtcFactory | undefined;
+  iceServers(): IceServer[];
+  sendSignal(to: string, data: LinkSignal): void;
+  sendRelay(to: string, batch: string): void;
+  /** Largest batch (bytes, before base64) that fits one hub relay frame. */
+  relayBatchBytes(): number;
+  /** Whether every relay frame handed over so far has left for the hub. */
+  relayIdle(): boolean;
+  deliver(from: string, message: LinkMessage, path: LinkPath): void;
+  pathChanged(peerId: string, path: LinkPath, previous: LinkPath): void;
+}
+
+/** The `data` of a hub `signal` between two links. */
+export interface LinkSignal extends AttemptSignal {
+  gen: number;
+  /** The sender does not do P2P: relay only, and do not retry. */
+  noP2P?: true;
+  /** The sender lost its DataChannel: please start a new attempt. */
+  lost?: true;
+}
+
+export function isLinkSignal(data: unknown): data is LinkSignal {
+  if (data === null || typeof data !== 'object') return false;
+  const s = data as Record<string, unknown>;
+  if (!Number.isSafeInteger(s.gen)) return false;
+  if (s.description !== undefined) {
+    const d = s.description as Record<string, unknown> | null;
+    if (d === null || typeof d !== 'object' || typeof d.type !== 'string' || typeof d.sdp !== 'string') return false;
+  }
+  if (s.candidate !== undefined && (s.candidate === null || typeof s.candidate !== 'object')) return false;
+  return true;
+}
+
+export class SendQueueFullError extends Error {
+  readonly code = 'send-queue-full';
+}
+
+export class PeerLink {
+  path: LinkPath = 'connecting';
+  rttMs: number | undefined;
+  readonly polite: boolean;
+  private readonly sender = new ReliableSender();
+  private readonly receiver = new ReliableReceiver();
+  /** DATA records to send, oldest first (also kept in `sender` until acknowledged). */
+  private outbox: Uint8Array[] = [];
+  /** ACK/PING/PONG records: sent ahead of data, never retransmitted. */
+  private control: Uint8Array[] = [];
+  private attempt: P2PAttempt | undefined;
+  private channel: RtcDataChannel | undefined;
+  private gen = 0;
+  private retries = 0;
+  private remoteNoP2P = false;
+  private flushScheduled = false;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private p2pTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly rttTimer: ReturnType<typeof setInterval>;
+  private readonly retransmitTimer: ReturnType<typeof setInterval>;
+  /** Set when an ACK shrank what is unacknowledged since the last retransmit check. */
+  private ackProgress = false;
+  /** The path the DataChannel takes (direct or turn), once known. */
+  private p2pPath: 'direct' | 'turn' = 'direct';
+  private closed = false;
+
+  constructor(
+    readonly peerId: string,
+    private readonly host: LinkHost,
+  ) {
+    // Deterministic roles: both sides compute the same answer without talking.
+    this.polite = host.localId < peerId;
+    const o = host.options;
+    this.rttTimer = setInterval(() => this.queueControl(encodeTime('ping', nowMs())), o.rttIntervalMs);
+    this.retransmitTimer = setInterval(() => this.retransmitIfStalled(), o.retransmitMs);
+    if (host.rtc === undefined) {
+      this.host.sendSignal(peerId, { gen: 0, noP2P: true });
+      this.setPath('relay');
+    } else {
+      this.armP2PTimeout();
+      if (!this.polite) this.startAttempt();
+    }
+    this.queueControl(encodeTime('ping', nowMs()));
+  }
+
+  /** Bytes sent or queued on this link and not yet acknowledged by the peer. */
+  get bufferedAmount(): number {
+    return this.sender.unackedBytes;
+  }
+
+  send(message: LinkMessage): void {
+    if (this.sender.unackedBytes > this.host.options.maxQueuedBytes) {
+      throw new SendQueueFullError(`more than ${this.host.options.maxQueuedBytes} bytes unacknowledged to ${this.peerId}`);
+    }
+    for (const record of this.sender.encode(message, chunkPayloadBytes(this.host.options.batchBytes))) this.outbox.push(record);
+    this.scheduleFlush();
+  }
+
+  /** A `signal` from the peer through the hub. */
+  onSignal(data: LinkSignal): void {
+    if (this.closed) return;
+    if (data.noP2P) {
+      this.remoteNoP2P = true;
+      this.stopAttempt();
+      clearTimeout(this.retryTimer);
+      this.setPath('relay');
+      return;
+    }
+    if (this.host.rtc === undefined) {
+      if (data.description?.type === 'offer') this.host.sendSignal(this.peerId, { gen: data.gen, noP2P: true });
+      return;
+    }
+    if (data.lost) {
+      if (!this.polite && data.gen === this.gen) this.attemptFailed(this.attempt, 'peer lost its channel');
+      return;
+    }
+    if (data.gen < this.gen) return; // an older attempt
+    if (data.gen > this.gen || this.attempt === undefined) {
+      // Only an offer starts an attempt here (the impolite side starts them); stray candidates do not.
+      if (data.description?.type !== 'offer') return;
+      this.gen = data.gen;
+      this.startAttempt();
+    }
+    void this.attempt!.handle(data);
+  }
+
+  /** A hub `relay` from the peer. */
+  onRelay(batch: string): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64(batch);
+    } catch {
+      return;
+    }
+    this.receiveBatch(bytes, 'relay');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.rttTimer);
+    clearInterval(this.retransmitTimer);
+    clearTimeout(this.ackTimer);
+    clearTimeout(this.p2pTimer);
+    clearTimeout(this.retryTimer);
+    this.stopAttempt();
+  }
+
+  // ---- the ladder ----
+
+  private startAttempt(): void {
+    this.stopAttempt();
+    const gen = this.gen;
+    const attempt: P2PAttempt = new P2PAttempt(gen, this.polite, this.host.rtc!, {
+      iceServers: this.host.iceServers(),
+      iceTransportPolicy: this.host.options.iceTransportPolicy as 'all' | 'relay',
+    }, {
+      signal: (data) => this.host.sendSignal(this.peerId, { gen, ...data }),
+      open: (channel, pc) => {
+        if (this.attempt !== attempt) return;
+        this.channelOpened(channel);
+        void selectedPath(pc).then((path) => {
+          this.p2pPath = path ?? 'direct';
+          if (this.channel === channel && this.path !== 'relay') this.setPath(this.p2pPath);
+        }).catch(() => {});
+      },
+      ice: (state) => {
+        if (this.attempt !== attempt || this.channel === undefined) return;
+        if (state === 'disconnected') this.useRelay();
+        else if ((state === 'connected' || state === 'completed') && this.path === 'relay') this.useChannel();
+      },
+      failed: (reason) => this.attemptFailed(attempt, reason),
+    });
+    this.attempt = attempt;
+  }
+
+  private stopAttempt(): void {
+    this.attempt?.close();
+    this.attempt = undefined;
+    this.channel = undefined;
+  }
+
+  private armP2PTimeout(): void {
+    clearTimeout(this.p2pTimer);
+    this.p2pTimer = setTimeout(() => {
+      if (this.channel !== undefined || this.closed) return;
+      this.setPath('relay');
+      if (!this.polite) this.attemptFailed(this.attempt, 'timed out');
+    }, this.host.options.p2pTimeoutMs);
+  }
+
+  private channelOpened(channel: RtcDataChannel): void {
+    clearTimeout(this.p2pTimer);
+    clearTimeout(this.retryTimer);
+    this.retries = 0;
+    this.channel = channel;
+    channel.bufferedAmountLowThreshold = this.host.options.lowWaterMarkBytes;
+    onBufferedAmountLow(channel, () => this.scheduleFlush());
+    channel.onmessage = (ev) => {
+      const bytes = messageBytes(ev.data);
+      if (bytes !== null && this.channel === channel) this.receiveBatch(bytes, this.path === 'relay' ? 'direct' : this.path);
+    };
+    this.useChannel();
+  }
+
+  /** Send over the channel from now on, starting with whatever is unacknowledged. */
+  private useChannel(): void {
+    this.setPath(this.p2pPath);
+    this.outbox = this.sender.pending();
+    this.scheduleFlush();
+  }
+
+  /** Send through the hub from now on, starting with whatever is unacknowledged. */
+  private useRelay(): void {
+    this.setPath('relay');
+    this.outbox = this.sender.pending();
+    this.scheduleFlush();
+  }
+
+  private attemptFailed(attempt: P2PAttempt | undefined, _reason: string): void {
+    if (this.closed || attempt !== this.attempt) return;
+    this.stopAttempt();
+    this.useRelay();
+    if (this.remoteNoP2P) return;
+    if (this.polite) {
+      this.host.sendSignal(this.peerId, { gen: this.gen, lost: true });
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    const o = this.host.options;
+    const base = Math.min(o.p2pRetryMaxMs, o.p2pRetryMinMs * 2 ** this.retries);
+    this.retries++;
+    this.retryTimer = setTimeout(() => {
+      if (this.closed || this.channel !== undefined) return;
+      this.gen++;
+      this.armP2PTimeout();
+      this.startAttempt();
+    }, base * (0.8 + Math.random() * 0.4));
+  }
+
+  private setPath(path: LinkPath): void {
+    if (path === this.path || this.closed) return;
+    const previous = this.path;
+    this.path = path;
+    this.host.pathChanged(this.peerId, path, previous);
+  }
+
+  // ---- sending ----
+
+  private queueControl(record: Uint8Array): void {
+    if (this.closed) return;
+    this.control.push(record);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    // A microtask gathers every send of the current task into the same batches (coalescing).
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    const channel = this.channel;
+    if (this.path !== 'relay' && channel !== undefined && channel.readyState === 'open') {
+      const o = this.host.options;
+      while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
+        channel.send(this.takeBatch(o.batchBytes));
+      }
+      return; // the rest goes when bufferedamountlow fires
+    }
+    if (this.path === 'relay') {
+      const limit = this.host.relayBatchBytes();
+      while (this.outbox.length > 0 || this.control.length > 0) this.host.sendRelay(this.peerId, toBase64(this.takeBatch(limit)));
+    }
+    // connecting: keep everything until a path exists
+  }
+
+  /** Control records first, then data, up to `limit` bytes (at least one record). */
+  private takeBatch(limit: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    for (const queue of [this.control, this.outbox]) {
+      let n = 0;
+      while (n < queue.length && (parts.length === 0 || bytes + queue[n]!.length <= limit)) {
+        bytes += queue[n]!.length;
+        parts.push(queue[n]!);
+        n++;
+      }
+      queue.splice(0, n);
+    }
+    return concat(parts, bytes);
+  }
+
+  // ---- receiving ----
+
+  private receiveBatch(bytes: Uint8Array, path: LinkPath): void {
+    if (this.closed) return;
+    let records;
+    try {
+      records = decodeBatch(bytes);
+    } catch (err) {
+      if (err instanceof WireError) return; // a corrupt batch from a buggy peer: the sender will resend
+      throw err;
+    }
+    let gotData = false;
+    for (const r of records) {
+      if (r.kind === 'data') {
+        gotData = true;
+        for (const message of this.receiver.receive(r.seq, r.flags, r.payload)) this.host.deliver(this.peerId, message, path);
+      } else if (r.kind === 'ack') {
+        const before = this.sender.unackedCount;
+        this.sender.acknowledge(r.seq);
+        if (this.sender.unackedCount < before) this.ackProgress = true;
+      } else if (r.kind === 'ping') {
+        this.queueControl(encodeTime('pong', r.time));
+      } else {
+        this.rttMs = Math.max(0, nowMs() - r.time);
+      }
+    }
+    if (gotData) this.scheduleAck();
+  }
+
+  private scheduleAck(): void {
+    if (this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.queueControl(encodeAck(this.receiver.acknowledged));
+    }, this.host.options.ackDelayMs);
+  }
+
+  /**
+   * On the relay path nothing else notices a frame lost with a dropped signaling socket: when a whole
+   * retransmitMs passed without an acknowledgement, and nothing is still waiting to leave, resend.
+   */
+  private retransmitIfStalled(): void {
+    const stalled = this.path === 'relay' && this.sender.unackedCount > 0 && !this.ackProgress && this.host.relayIdle();
+    this.ackProgress = false;
+    if (!stalled) return;
+    this.outbox = this.sender.pending();
+    this.scheduleFlush();
+  }
+}
+
+function nowMs(): number {
+  return performance.now();
+}

@@ -1,0 +1,282 @@
+/**
+ * The room client: one signaling socket to a hub, the rooms joined through it, and one PeerLink per
+ * remote peer that shares a room (links are shared by rooms; messages carry their room).
+ * The same code runs in the browser (its WebSocket and RTCPeerConnection by default) and in Node
+ * (src/client/node.ts injects ws and werift).
+ */
+import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo } from '../protocol/index.ts';
+import { Emitter } from './emitter.ts';
+import { resolveClientOptions, type ClientOptions } from './options.ts';
+import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal } from './peer-link.ts';
+import type { LinkMessage } from './reliable-stream.ts';
+import { Room, type RoomHost } from './room.ts';
+import type { RtcFactory } from './rtc.ts';
+import { SignalingSocket, type SignalingState, type WebSocketFactory } from './signaling-socket.ts';
+
+export interface RoomClientConfig extends Partial<ClientOptions> {
+  /** The hub's signaling URL, e.g. ws://localhost:8080/ws */
+  url: string;
+  /** Default: the global WebSocket (browsers). */
+  webSocket?: WebSocketFactory;
+  /** Default: the global RTCPeerConnection (browsers). Ignored when p2p is false. */
+  rtc?: RtcFactory;
+}
+
+export interface ClientEvents extends Record<string, unknown> {
+  signaling: SignalingState;
+  'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
+  /** An error from the hub that answered no request of ours. */
+  error: ErrorMessage;
+}
+
+/** Frames of the hub relay that carry link batches: `{l: base64}`. */
+interface RelayPayload {
+  l: string;
+}
+
+export class RoomClient extends Emitter<ClientEvents> {
+  readonly options: ClientOptions;
+  private readonly signaling: SignalingSocket;
+  private readonly rtc: RtcFactory | undefined;
+  private readonly rooms = new Map<string, Room>();
+  private readonly links = new Map<string, PeerLink>();
+  private iceServers: IceServer[] = [];
+  private nextRequest = 1;
+  private readonly linkHost: LinkHost;
+  private readonly roomHost: RoomHost;
+
+  constructor(config: RoomClientConfig) {
+    super();
+    const { url, webSocket, rtc, ...overrides } = config;
+    this.options = resolveClientOptions(overrides);
+    this.rtc = this.options.p2p ? (rtc ?? globalRtc()) : undefined;
+    this.signaling = new SignalingSocket(url, webSocket ?? globalWebSocket(), this.options);
+    this.signaling.on('message', (m) => this.onHubMessage(m));
+    this.signaling.on('state', (s) => this.emit('signaling', s));
+    this.signaling.on('resumed', (m) => {
+      this.iceServers = m.iceServers;
+      for (const { room, peers } of m.rooms) this.syncMembers(room, peers);
+    });
+    this.signaling.on('session-lost', () => void this.rejoinAll());
+    this.linkHost = this.createLinkHost();
+    this.roomHost = this.createRoomHost();
+  }
+
+  get peerId(): string {
+    const id = this.signaling.peerId;
+    if (id === undefined) throw new Error('not connected');
+    return id;
+  }
+
+  get signalingState(): SignalingState {
+    return this.signaling.state;
+  }
+
+  async connect(): Promise<void> {
+    await this.signaling.connect();
+  }
+
+  async join(room: string, request: { name?: string; token?: string } = {}): Promise<Room> {
+    if (this.rooms.has(room)) throw new Error(`already in room ${room}`);
+    const joined = await this.request<JoinedMessage>({ type: 'join', room, ...request }, 'joined');
+    const handle = new Room(room, this.roomHost, request);
+    this.rooms.set(room, handle);
+    this.iceServers = joined.iceServers;
+    this.syncMembers(room, joined.peers);
+    return handle;
+  }
+
+  /** The link to a peer, for diagnostics. */
+  link(peerId: string): PeerLink | undefined {
+    return this.links.get(peerId);
+  }
+
+  /** Drops the signaling socket as a network failure would; the client reconnects and resumes. */
+  dropSignalingForTest(): void {
+    this.signaling.dropForTest();
+  }
+
+  close(): void {
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    this.rooms.clear();
+    this.signaling.close();
+  }
+
+  // ---- hub messages ----
+
+  private onHubMessage(m: HubMessage): void {
+    switch (m.type) {
+      case 'signal':
+        if (isLinkSignal(m.data)) this.ensureLink(m.from)?.onSignal(m.data);
+        return;
+      case 'relay': {
+        const payload = m.data as RelayPayload | null;
+        if (payload !== null && typeof payload === 'object' && typeof payload.l === 'string') this.links.get(m.from)?.onRelay(payload.l);
+        return;
+      }
+      case 'peer-joined': {
+        const room = this.rooms.get(m.room);
+        if (room === undefined) return;
+        const info: PeerInfo = { peerId: m.peerId, name: m.name, role: m.role };
+        room.members.set(m.peerId, info);
+        this.ensureLink(m.peerId);
+        room.notify('peer-joined', info);
+        return;
+      }
+      case 'peer-left': {
+        const room = this.rooms.get(m.room);
+        if (room === undefined || !room.members.delete(m.peerId)) return;
+        this.dropLinkIfUnshared(m.peerId);
+        room.notify('peer-left', { peerId: m.peerId, reason: m.reason });
+        return;
+      }
+      case 'error':
+        if (m.ref === undefined) this.emit('error', m);
+        return;
+      default:
+        return; // joined/left answer requests; welcome/resumed are the socket's
+    }
+  }
+
+  private request<T extends HubMessage>(message: Record<string, unknown> & { type: string }, answer: T['type']): Promise<T> {
+    const id = `q${this.nextRequest++}`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`${message.type}: no answer from the hub within ${this.options.requestTimeoutMs} ms`));
+      }, this.options.requestTimeoutMs);
+      const off = this.signaling.on('message', (m) => {
+        if (!('ref' in m) || m.ref !== id) return;
+        if (m.type !== answer && m.type !== 'error') return;
+        clearTimeout(timer);
+        off();
+        if (m.type === 'error') reject(Object.assign(new Error(`${message.type}: ${m.code}: ${m.message}`), { code: m.code }));
+        else resolve(m as T);
+      });
+      this.signaling.send({ ...message, id } as never);
+    });
+  }
+
+  /** Makes a room's member list what the hub says, with events for the differences. */
+  private syncMembers(roomName: string, peers: PeerInfo[]): void {
+    const room = this.rooms.get(roomName);
+    if (room === undefined) return;
+    const now = new Map(peers.map((p) => [p.peerId, p]));
+    for (const peerId of [...room.members.keys()]) {
+      if (now.has(peerId)) continue;
+      room.members.delete(peerId);
+      this.dropLinkIfUnshared(peerId);
+      room.notify('peer-left', { peerId, reason: 'disconnected' });
+    }
+    for (const [peerId, info] of now) {
+      if (room.members.has(peerId)) continue;
+      room.members.set(peerId, info);
+      this.ensureLink(peerId);
+      room.notify('peer-joined', info);
+    }
+  }
+
+  /** The hub lost our session (we were away too long): same rooms, new peer id, new links. */
+  private async rejoinAll(): Promise<void> {
+    this.signaling.clearBacklog();
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    const rooms = [...this.rooms.values()];
+    this.rooms.clear();
+    for (const old of rooms) {
+      for (const peerId of old.members.keys()) old.notify('peer-left', { peerId, reason: 'disconnected' });
+      old.members.clear();
+      try {
+        const joined = await this.request<JoinedMessage>({ type: 'join', room: old.name, ...old.joinRequest }, 'joined');
+        this.rooms.set(old.name, old);
+        this.iceServers = joined.iceServers;
+        this.syncMembers(old.name, joined.peers);
+      } catch (err) {
+        this.emit('error', { type: 'error', code: 'resume-failed', message: `could not rejoin ${old.name}: ${(err as Error).message}` });
+      }
+    }
+  }
+
+  // ---- links ----
+
+  private sharesRoomWith(peerId: string): boolean {
+    for (const room of this.rooms.values()) if (room.members.has(peerId)) return true;
+    return false;
+  }
+
+  private ensureLink(peerId: string): PeerLink | undefined {
+    let link = this.links.get(peerId);
+    if (link === undefined && this.sharesRoomWith(peerId)) {
+      link = new PeerLink(peerId, this.linkHost);
+      this.links.set(peerId, link);
+    }
+    return link;
+  }
+
+  private dropLinkIfUnshared(peerId: string): void {
+    if (this.sharesRoomWith(peerId)) return;
+    this.links.get(peerId)?.close();
+    this.links.delete(peerId);
+  }
+
+  private createLinkHost(): LinkHost {
+    const client = this;
+    return {
+      get localId() { return client.peerId; },
+      options: this.options,
+      rtc: this.rtc,
+      iceServers: () => this.iceServers,
+      sendSignal: (to: string, data: LinkSignal) => this.signaling.send({ type: 'signal', to, data }),
+      sendRelay: (to: string, batch: string) => this.signaling.send({ type: 'relay', to, data: { l: batch } satisfies RelayPayload }),
+      relayBatchBytes: () => {
+        // base64 grows 4/3; leave room for the JSON envelope and a uuid.
+        const frame = this.signaling.limits?.maxFrameBytes ?? 64 * 1024;
+        return Math.max(1024, Math.floor(((frame - 256) * 3) / 4));
+      },
+      relayIdle: () => this.signaling.backlog === 0,
+      deliver: (from: string, message: LinkMessage, path: LinkPath) => {
+        const room = this.rooms.get(message.room);
+        if (room === undefined || !room.members.has(from)) return;
+        room.notify('message', { room: message.room, from, data: message.data, path, whisper: message.whisper });
+      },
+      pathChanged: (peerId: string, path: LinkPath, previous: LinkPath) => {
+        this.emit('path-change', { peerId, path, previous });
+        for (const room of this.rooms.values()) if (room.members.has(peerId)) room.notify('path-change', { peerId, path, previous });
+      },
+    };
+  }
+
+  private createRoomHost(): RoomHost {
+    return {
+      linkState: (peerId) => {
+        const link = this.links.get(peerId);
+        return { path: link?.path ?? 'connecting', rttMs: link?.rttMs };
+      },
+      sendToPeer: (peerId, room, data, whisper) => {
+        const link = this.ensureLink(peerId);
+        if (link === undefined) throw new Error(`no link to ${peerId}`);
+        link.send({ room, data, whisper });
+      },
+      leaveRoom: async (room) => {
+        if (this.rooms.get(room.name) !== room) return;
+        await this.request({ type: 'leave', room: room.name }, 'left');
+        this.rooms.delete(room.name);
+        for (const peerId of room.members.keys()) this.dropLinkIfUnshared(peerId);
+        room.members.clear();
+      },
+    };
+  }
+}
+
+function globalWebSocket(): WebSocketFactory {
+  const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => never }).WebSocket;
+  if (Ctor === undefined) throw new Error('no global WebSocket: pass `webSocket` (src/client/node.ts does)');
+  return (url) => new Ctor(url);
+}
+
+function globalRtc(): RtcFactory {
+  const Ctor = (globalThis as unknown as { RTCPeerConnection?: new (config: unknown) => never }).RTCPeerConnection;
+  if (Ctor === undefined) throw new Error('no global RTCPeerConnection: pass `rtc` (src/client/node.ts does), or p2p: false');
+  return (config) => new Ctor(config);
+}

@@ -1,0 +1,77 @@
+/** One room as the application sees it: its members, their links' paths, messages in and out. */
+import type { PeerInfo, PeerLeftReason } from '../protocol/index.ts';
+import { Emitter } from './emitter.ts';
+import type { LinkPath } from './peer-link.ts';
+
+export interface RoomMessage {
+  room: string;
+  from: string;
+  data: string | Uint8Array;
+  /** The path this message came by. */
+  path: LinkPath;
+  /** Sent to this peer only. */
+  whisper: boolean;
+}
+
+export interface PeerState extends PeerInfo {
+  path: LinkPath;
+  /** Round-trip time over the link's current path, once measured. */
+  rttMs: number | undefined;
+}
+
+export interface RoomEvents extends Record<string, unknown> {
+  message: RoomMessage;
+  'peer-joined': PeerInfo;
+  'peer-left': { peerId: string; reason: PeerLeftReason };
+  'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
+}
+
+/** What a room needs from its client. */
+export interface RoomHost {
+  linkState(peerId: string): { path: LinkPath; rttMs: number | undefined };
+  sendToPeer(peerId: string, room: string, data: string | Uint8Array, whisper: boolean): void;
+  leaveRoom(room: Room): Promise<void>;
+}
+
+export interface SendOptions {
+  /** A peer id: whisper to that member only. */
+  to?: string;
+}
+
+export class Room extends Emitter<RoomEvents> {
+  /** The other members, by peer id. */
+  readonly members = new Map<string, PeerInfo>();
+
+  constructor(
+    readonly name: string,
+    private readonly host: RoomHost,
+    /** What was asked for at join time: used again if the client must rejoin with a new session. */
+    readonly joinRequest: { name?: string; token?: string },
+  ) {
+    super();
+  }
+
+  peers(): PeerState[] {
+    return [...this.members.values()].map((p) => ({ ...p, ...this.host.linkState(p.peerId) }));
+  }
+
+  /** To every other member, or with `to` to one of them. Strings and bytes; any size up to maxQueuedBytes. */
+  send(data: string | Uint8Array, options: SendOptions = {}): void {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('send takes a string or a Uint8Array');
+    if (options.to !== undefined) {
+      if (!this.members.has(options.to)) throw new Error(`no peer ${options.to} in room ${this.name}`);
+      this.host.sendToPeer(options.to, this.name, data, true);
+      return;
+    }
+    for (const peerId of this.members.keys()) this.host.sendToPeer(peerId, this.name, data, false);
+  }
+
+  leave(): Promise<void> {
+    return this.host.leaveRoom(this);
+  }
+
+  /** @internal the client reports room events through these */
+  notify<K extends keyof RoomEvents>(event: K, value: RoomEvents[K]): void {
+    this.emit(event, value);
+  }
+}

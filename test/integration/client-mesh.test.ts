@@ -1,0 +1,42 @@
+/** Room clients in Node (ws + werift) meshing through a real hub on loopback. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RoomClient } from '../../src/client/room-client.ts';
+import { startHub, type TestHub } from '../helpers/hub.ts';
+import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
+
+let t: TestHub;
+const clients: RoomClient[] = [];
+beforeAll(async () => { t = await startHub(); });
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await t.hub.close();
+});
+
+async function client(config = {}) {
+  const c = await connectClient(t.url, config);
+  clients.push(c);
+  return c;
+}
+
+describe('two werift clients', () => {
+  it('open a direct DataChannel and exchange strings and binaries from 1 B to 1 MiB', async () => {
+    const [a, b] = [await client(), await client()];
+    const ra = await a.join('pair', { name: 'a' });
+    const rb = await b.join('pair', { name: 'b' });
+    await untilPaths(ra, 1, ['direct']);
+    await untilPaths(rb, 1, ['direct']);
+    const atB = collect(rb);
+    const atA = collect(ra);
+    const sizes = [1, 100, 16 * 1024, 64 * 1024 + 3, 1024 * 1024];
+    const payloads = sizes.map((n) => new Uint8Array(n).map((_, i) => (i * 7 + n) % 256));
+    ra.send('hello b');
+    for (const p of payloads) ra.send(p);
+    rb.send('hello a', { to: a.peerId });
+    await until(() => atB.length === 1 + payloads.length, 'b gets everything');
+    await until(() => atA.length === 1, 'a gets the whisper');
+    expect(atB[0]).toMatchObject({ from: a.peerId, data: 'hello b', path: 'direct', whisper: false });
+    atB.slice(1).forEach((m, i) => expect(m.data).toEqual(payloads[i]));
+    expect(atA[0]).toMatchObject({ from: b.peerId, data: 'hello a', whisper: true });
+    expect(ra.peers()[0]).toMatchObject({ peerId: b.peerId, name: 'b', path: 'direct' });
+  }, 60_000);
+});
