@@ -99,7 +99,7 @@ export class PeerLink {
     this.retransmitTimer = setInterval(() => this.retransmitIfStalled(), o.retransmitMs);
     if (host.rtc === undefined) {
       this.host.sendSignal(peerId, { gen: 0, noP2P: true });
-      this.setPath('relay');
+      this.useRelay();
     } else {
       this.armP2PTimeout();
       if (!this.polite) this.startAttempt();
@@ -127,7 +127,7 @@ export class PeerLink {
       this.remoteNoP2P = true;
       this.stopAttempt();
       clearTimeout(this.retryTimer);
-      this.setPath('relay');
+      this.useRelay();
       return;
     }
     if (this.host.rtc === undefined) {
@@ -208,8 +208,9 @@ export class PeerLink {
     clearTimeout(this.p2pTimer);
     this.p2pTimer = setTimeout(() => {
       if (this.channel !== undefined || this.closed) return;
-      this.setPath('relay');
-      if (!this.polite) this.attemptFailed(this.attempt, 'timed out');
+      // The polite side keeps its attempt (the peer may still get through); the impolite one starts over.
+      if (this.polite) this.useRelay();
+      else this.attemptFailed(this.attempt, 'timed out');
     }, this.host.options.p2pTimeoutMs);
   }
 

@@ -40,3 +40,36 @@ describe('two werift clients', () => {
     expect(ra.peers()[0]).toMatchObject({ peerId: b.peerId, name: 'b', path: 'direct' });
   }, 60_000);
 });
+
+/** Every client sends `count` numbered strings and one binary to the room; checks exactly-once, in order. */
+async function exchangeAll(rooms: import('../../src/client/room.ts').Room[], ids: string[], count: number) {
+  const inboxes = rooms.map((r) => collect(r));
+  rooms.forEach((room, i) => {
+    for (let k = 0; k < count; k++) room.send(`${ids[i]}:${k}`);
+    room.send(new Uint8Array([i, 1, 2, 3]));
+  });
+  const expected = (rooms.length - 1) * (count + 1);
+  await until(() => inboxes.every((box) => box.length >= expected), `everyone gets ${expected} messages`, 30_000);
+  await new Promise((r) => setTimeout(r, 200)); // a late duplicate would show up here
+  inboxes.forEach((box, i) => {
+    expect(box.length, `inbox ${i}`).toBe(expected);
+    for (const [j, sender] of ids.entries()) {
+      if (j === i) continue;
+      const fromSender = box.filter((m) => m.from === sender).map((m) => m.data);
+      expect(fromSender).toEqual([...Array.from({ length: count }, (_, k) => `${sender}:${k}`), new Uint8Array([j, 1, 2, 3])]);
+    }
+  });
+  return inboxes;
+}
+
+describe('five werift clients', () => {
+  it('form a full mesh of direct links and deliver every message once, in order', async () => {
+    const cs = [];
+    for (let i = 0; i < 5; i++) cs.push(await client());
+    const rooms = [];
+    for (const [i, c] of cs.entries()) rooms.push(await c.join('five', { name: `p${i}` }));
+    for (const r of rooms) await untilPaths(r, 4, ['direct'], 30_000);
+    const inboxes = await exchangeAll(rooms, cs.map((c) => c.peerId), 50);
+    expect(inboxes.flat().every((m) => m.path === 'direct')).toBe(true);
+  }, 90_000);
+});
