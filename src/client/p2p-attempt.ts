@@ -25,6 +25,7 @@ export class P2PAttempt {
   readonly pc: RtcPeerConnection;
   private channel: RtcDataChannel | undefined;
   private makingOffer = false;
+  private offerStarted = false;
   private ignoreOffer = false;
   /** Candidates that arrived before the remote description they belong to. */
   private heldCandidates: RtcCandidate[] = [];
@@ -50,7 +51,14 @@ export class P2PAttempt {
     };
     pc.ondatachannel = (ev) => this.adopt(ev.channel);
     // The impolite side opens the channel, so a first negotiation never collides.
-    if (!polite) this.adopt(pc.createDataChannel(CHANNEL_LABEL));
+    if (!polite) {
+      this.adopt(pc.createDataChannel(CHANNEL_LABEL));
+      // node-datachannel's polyfill never fires negotiationneeded (werift and browsers do): start the
+      // first offer ourselves if nothing else has by the next task.
+      setTimeout(() => {
+        if (!this.offerStarted && !this.closed) void this.negotiate();
+      }, 0);
+    }
   }
 
   async handle(data: AttemptSignal): Promise<void> {
@@ -77,11 +85,14 @@ export class P2PAttempt {
   }
 
   private async negotiate(): Promise<void> {
+    this.offerStarted = true;
     try {
       this.makingOffer = true;
       const offer = await this.pc.createOffer();
-      if (this.closed || this.pc.signalingState !== 'stable') return;
-      await this.pc.setLocalDescription(offer);
+      if (this.closed) return;
+      // libdatachannel (node-datachannel) sets its local offer by itself when a channel is created.
+      if (this.pc.signalingState === 'stable') await this.pc.setLocalDescription(offer);
+      else if (this.pc.signalingState !== 'have-local-offer') return; // a remote offer won the race
       this.send({ description: plainDescription(this.pc.localDescription ?? offer) });
     } catch (err) {
       this.fail(`offer: ${(err as Error).message}`);
@@ -152,5 +163,7 @@ function plainDescription(d: RtcDescription): RtcDescription {
 }
 
 function plainCandidate(c: RtcCandidate): RtcCandidate {
-  return { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null };
+  // node-datachannel prefixes the SDP attribute name ("a=candidate:..."); the standard form has none.
+  const line = (c.candidate ?? '').replace(/^a=/, '');
+  return { candidate: line, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null };
 }

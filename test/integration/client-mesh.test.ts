@@ -73,3 +73,24 @@ describe('five werift clients', () => {
     expect(inboxes.flat().every((m) => m.path === 'direct')).toBe(true);
   }, 90_000);
 });
+
+describe('interop', () => {
+  it('a werift client and a node-datachannel (libdatachannel) client talk directly both ways', async () => {
+    const { nodeDatachannelRtc } = await import('../helpers/node-datachannel-rtc.ts');
+    const w = await client();
+    const n = await client({ rtc: nodeDatachannelRtc });
+    const rw = await w.join('interop');
+    const rn = await n.join('interop');
+    await untilPaths(rw, 1, ['direct']);
+    await untilPaths(rn, 1, ['direct']);
+    const [atW, atN] = [collect(rw), collect(rn)];
+    const big = new Uint8Array(300_000).map((_, i) => i % 253);
+    rw.send('from werift');
+    rw.send(big);
+    rn.send('from libdatachannel');
+    rn.send(big);
+    await until(() => atW.length === 2 && atN.length === 2, 'both get two');
+    expect(atN.map((m) => m.data)).toEqual(['from werift', big]);
+    expect(atW.map((m) => m.data)).toEqual(['from libdatachannel', big]);
+  }, 60_000);
+});
