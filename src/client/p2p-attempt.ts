@@ -29,6 +29,10 @@ export class P2PAttempt {
   private ignoreOffer = false;
   /** Candidates that arrived before the remote description they belong to. */
   private heldCandidates: RtcCandidate[] = [];
+  /** Our candidates, held until our description has gone out (werift gathers during setLocalDescription). */
+  private outgoingCandidates: RtcCandidate[] | undefined = [];
+  /** Set once a remote description is applied (node-datachannel's remoteDescription is never null). */
+  private hasRemoteDescription = false;
   private closed = false;
 
   constructor(
@@ -41,7 +45,10 @@ export class P2PAttempt {
     this.pc = createPeerConnection(config);
     const pc = this.pc;
     pc.onicecandidate = (ev) => {
-      if (ev.candidate && ev.candidate.candidate) this.send({ candidate: plainCandidate(ev.candidate) });
+      if (!ev.candidate || !ev.candidate.candidate) return;
+      const candidate = plainCandidate(ev.candidate);
+      if (this.outgoingCandidates !== undefined) this.outgoingCandidates.push(candidate);
+      else this.send({ candidate });
     };
     pc.onnegotiationneeded = () => void this.negotiate();
     pc.oniceconnectionstatechange = () => {
@@ -93,7 +100,7 @@ export class P2PAttempt {
       // libdatachannel (node-datachannel) sets its local offer by itself when a channel is created.
       if (this.pc.signalingState === 'stable') await this.pc.setLocalDescription(offer);
       else if (this.pc.signalingState !== 'have-local-offer') return; // a remote offer won the race
-      this.send({ description: plainDescription(this.pc.localDescription ?? offer) });
+      this.sendDescription(this.pc.localDescription ?? offer);
     } catch (err) {
       this.fail(`offer: ${(err as Error).message}`);
     } finally {
@@ -107,27 +114,37 @@ export class P2PAttempt {
     if (this.ignoreOffer) return;
     if (collision) await this.pc.setLocalDescription({ type: 'rollback' });
     await this.pc.setRemoteDescription(description);
+    this.hasRemoteDescription = true;
     for (const candidate of this.heldCandidates.splice(0)) await this.addCandidate(candidate);
     if (description.type === 'offer') {
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
-      this.send({ description: plainDescription(this.pc.localDescription ?? answer) });
+      this.sendDescription(this.pc.localDescription ?? answer);
     }
   }
 
+  /** Sends our description, then the candidates gathered while it was being set. */
+  private sendDescription(description: RtcDescription): void {
+    this.send({ description: plainDescription(description) });
+    const held = this.outgoingCandidates ?? [];
+    this.outgoingCandidates = undefined;
+    for (const candidate of held) this.send({ candidate });
+  }
+
   private async onCandidate(candidate: RtcCandidate): Promise<void> {
-    if (!this.pc.remoteDescription) {
+    if (!this.hasRemoteDescription) {
       this.heldCandidates.push(candidate);
       return;
     }
     await this.addCandidate(candidate);
   }
 
+  /** One candidate the stack cannot use does not end the attempt: ICE fails by itself if none works. */
   private async addCandidate(candidate: RtcCandidate): Promise<void> {
     try {
       await this.pc.addIceCandidate(candidate);
-    } catch (err) {
-      if (!this.ignoreOffer) throw err; // candidates of an offer we ignored are expected to fail
+    } catch {
+      // e.g. a candidate of an offer we ignored, or an address family the stack does not handle
     }
   }
 
@@ -162,8 +179,16 @@ function plainDescription(d: RtcDescription): RtcDescription {
   return { type: d.type, sdp: d.sdp ?? '' };
 }
 
+/**
+ * node-datachannel differs from the standard in two ways that break werift: it prefixes the attribute
+ * name ("a=candidate:...") and leaves sdpMLineIndex null. Our connections have exactly one m-section
+ * (the DataChannel's), so its index is 0.
+ */
 function plainCandidate(c: RtcCandidate): RtcCandidate {
-  // node-datachannel prefixes the SDP attribute name ("a=candidate:..."); the standard form has none.
-  const line = (c.candidate ?? '').replace(/^a=/, '');
-  return { candidate: line, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null };
+  return {
+    candidate: (c.candidate ?? '').replace(/^a=/, ''),
+    sdpMid: c.sdpMid ?? null,
+    sdpMLineIndex: c.sdpMLineIndex ?? 0,
+    usernameFragment: c.usernameFragment ?? null,
+  };
 }
