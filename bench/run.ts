@@ -1,17 +1,47 @@
 /**
- * `npm run bench`: every benchmark, each reporting a ratio against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run).
+ * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client.
  */
+import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchHubRelay } from './hub-relay.ts';
 
 const quick = process.argv.includes('--quick');
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 console.log(`roomwire benchmarks (node ${process.version}${quick ? ', quick' : ''})\n`);
 
-const relay = await benchHubRelay(quick ? { rounds: 1, count: 10_000 } : {});
-console.log('hub relay: `signal` with a ~250 B ICE candidate, A -> server -> B, 1,000 in flight');
-console.log(`  candidate ${relay.dataBytes} B, client frame ${relay.frameBytes} B`);
-console.log(`  bare ws relay (parse, stamp from, forward): ${relay.bareRates.map(fmt).join(', ')} msg/s -> median ${fmt(relay.bareMedian)}`);
-console.log(`  roomwire hub:                               ${relay.hubRates.map(fmt).join(', ')} msg/s -> median ${fmt(relay.hubMedian)}`);
-console.log(`  ratio hub / bare: ${relay.ratio.toFixed(2)}x (target >= 0.90x)`);
+if (only === undefined || only === 'relay') {
+  const relay = await benchHubRelay(quick ? { rounds: 1, count: 10_000 } : {});
+  console.log('hub relay: `signal` with a ~250 B ICE candidate, A -> server -> B, 1,000 in flight');
+  console.log(`  candidate ${relay.dataBytes} B, client frame ${relay.frameBytes} B`);
+  console.log(`  bare ws relay (parse, stamp from, forward): ${relay.bareRates.map((r) => fmt(r)).join(', ')} msg/s -> median ${fmt(relay.bareMedian)}`);
+  console.log(`  roomwire hub:                               ${relay.hubRates.map((r) => fmt(r)).join(', ')} msg/s -> median ${fmt(relay.hubMedian)}`);
+  console.log(`  ratio hub / bare: ${relay.ratio.toFixed(2)}x (target >= 0.90x)\n`);
+}
+
+if (only === undefined || only === 'client') {
+  const open = await benchOpenLatency(quick ? 5 : 20);
+  console.log(`room client: join -> DataChannel open (both ends), werift pairs on loopback, n=${open.samples.length}`);
+  console.log(`  p50 ${fmt(open.p50)} ms, p95 ${fmt(open.p95)} ms\n`);
+
+  const seconds = quick ? 1 : 3;
+  const rows: ThroughputResult[] = [];
+  for (const stack of ['werift', 'node-datachannel'] as const) {
+    for (const size of [100, 16 * 1024]) {
+      for (const coalesce of [true, false]) rows.push(await benchThroughput(stack, size, coalesce, seconds));
+    }
+  }
+  console.log(`room client: DataChannel throughput between two clients in two processes, ${seconds} s each`);
+  console.log('  stack              size      coalescing   messages/s        MB/s');
+  for (const r of rows) {
+    console.log(`  ${r.stack.padEnd(18)} ${(r.size + ' B').padEnd(9)} ${(r.coalesce ? 'on' : 'off').padEnd(12)} ${fmt(r.messagesPerSecond).padStart(10)} ${fmt(r.megabytesPerSecond, 2).padStart(11)}`);
+  }
+  const pick = (stack: string, size: number, coalesce: boolean) => rows.find((r) => r.stack === stack && r.size === size && r.coalesce === coalesce)!;
+  const w100 = pick('werift', 100, true);
+  console.log(`  werift 100 B with coalescing: ${fmt(w100.messagesPerSecond)} msg/s (target >= 20,000); ` +
+    `${(w100.messagesPerSecond / pick('werift', 100, false).messagesPerSecond).toFixed(0)}x without coalescing; ` +
+    `${(w100.messagesPerSecond / pick('node-datachannel', 100, true).messagesPerSecond).toFixed(2)}x node-datachannel`);
+}
+process.exit(0);

@@ -294,7 +294,7 @@ export class PeerLink {
     if (this.path !== 'relay' && channel !== undefined && channel.readyState === 'open') {
       const o = this.host.options;
       while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
-        channel.send(this.takeBatch(o.batchBytes));
+        channel.send(this.takeBatch(o.coalesce ? o.batchBytes : 0)); // limit 0: one record per message
       }
       return; // the rest goes when bufferedamountlow fires
     }

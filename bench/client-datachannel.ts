@@ -1,0 +1,111 @@
+/**
+ * Room client benchmarks between two clients on loopback, through a hub in this process:
+ * - join -> DataChannel open latency for pairs of werift peers;
+ * - DataChannel messages/s and MB/s for 100 B and 16 KiB messages, with and without coalescing,
+ *   for werift and, as a yardstick, node-datachannel (libdatachannel) running the same client code.
+ * The receiver runs in its own process so that each side has a core.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { createNodeClient } from '../src/client/node.ts';
+import type { RoomClient } from '../src/client/room-client.ts';
+import { createHub } from '../src/hub/create-hub.ts';
+import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function startBenchHub() {
+  const hub = createHub({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e6, messageBurst: 1e6 }, { logger: pino({ level: 'silent' }) });
+  const { port } = await hub.listen();
+  return { hub, url: `ws://127.0.0.1:${port}/ws` };
+}
+
+async function untilOpen(client: RoomClient, peerId: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (client.link(peerId)?.path !== 'direct' && client.link(peerId)?.path !== 'turn') {
+    if (Date.now() > deadline) throw new Error('link did not open');
+    await sleep(2);
+  }
+}
+
+export async function benchOpenLatency(pairs: number): Promise<{ p50: number; p95: number; samples: number[] }> {
+  const { hub, url } = await startBenchHub();
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < pairs; i++) {
+      const a = createNodeClient({ url });
+      const b = createNodeClient({ url });
+      await Promise.all([a.connect(), b.connect()]);
+      await a.join(`open-${i}`);
+      const started = performance.now();
+      await b.join(`open-${i}`);
+      await Promise.all([untilOpen(a, b.peerId), untilOpen(b, a.peerId)]);
+      samples.push(performance.now() - started);
+      a.close();
+      b.close();
+    }
+  } finally {
+    await hub.close();
+  }
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
+}
+
+export interface ThroughputResult {
+  stack: 'werift' | 'node-datachannel';
+  size: number;
+  coalesce: boolean;
+  messagesPerSecond: number;
+  megabytesPerSecond: number;
+}
+
+/** Sends `size`-byte messages to a client in another process for `seconds`, keeping the link busy. */
+export async function benchThroughput(stack: ThroughputResult['stack'], size: number, coalesce: boolean, seconds: number): Promise<ThroughputResult> {
+  const { hub, url } = await startBenchHub();
+  const room = `tp-${stack}-${size}-${coalesce}`;
+  const receiver = fork(fileURLToPath(new URL('./peer-worker.ts', import.meta.url)), [url, room, stack, String(coalesce)], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const stats = () => new Promise<{ messages: number; bytes: number }>((resolve) => {
+    receiver.once('message', (m) => resolve(m as { messages: number; bytes: number }));
+    receiver.send('stats');
+  });
+  const sender = createNodeClient({ url, coalesce, ...(stack === 'node-datachannel' ? { rtc: nodeDatachannelRtc } : {}) });
+  try {
+    await new Promise((resolve) => receiver.once('message', resolve)); // 'ready': joined
+    await sender.connect();
+    const r = await sender.join(room);
+    const peerId = [...r.members.keys()][0]!;
+    await untilOpen(sender, peerId);
+    const link = sender.link(peerId)!;
+    const payload = new Uint8Array(size).fill(7);
+    // Keep about 1 MiB unacknowledged: enough to fill the pipe, little enough to stay responsive.
+    const window = Math.max(1024 * 1024, size * 4);
+    const run = async (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        while (link.bufferedAmount < window) r.send(payload);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await run(500); // warm up
+    const before = await stats();
+    const started = performance.now();
+    await run(seconds * 1000);
+    const after = await stats();
+    const elapsed = (performance.now() - started) / 1000;
+    return {
+      stack, size, coalesce,
+      messagesPerSecond: (after.messages - before.messages) / elapsed,
+      megabytesPerSecond: (after.bytes - before.bytes) / elapsed / 1e6,
+    };
+  } finally {
+    sender.close();
+    const exited = once(receiver, 'exit');
+    receiver.send('close');
+    await exited;
+    await hub.close();
+  }
+}
