@@ -80,6 +80,7 @@ export class PeerLink {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private p2pTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private relayRetry: ReturnType<typeof setTimeout> | undefined;
   private readonly rttTimer: ReturnType<typeof setInterval>;
   private readonly retransmitTimer: ReturnType<typeof setInterval>;
   /** Set when an ACK shrank what is unacknowledged since the last retransmit check. */
@@ -167,6 +168,7 @@ export class PeerLink {
     clearTimeout(this.ackTimer);
     clearTimeout(this.p2pTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.relayRetry);
     this.stopAttempt();
   }
 
@@ -299,6 +301,15 @@ export class PeerLink {
       return; // the rest goes when bufferedamountlow fires
     }
     if (this.path === 'relay') {
+      // While earlier relay frames still wait for the hub's rate limit, keep records here: they coalesce
+      // into fewer, fuller frames instead of queueing one frame each.
+      if (!this.host.relayIdle()) {
+        this.relayRetry ??= setTimeout(() => {
+          this.relayRetry = undefined;
+          this.flush();
+        }, RELAY_RETRY_MS);
+        return;
+      }
       const limit = this.host.relayBatchBytes();
       while (this.outbox.length > 0 || this.control.length > 0) this.host.sendRelay(this.peerId, toBase64(this.takeBatch(limit)));
     }
@@ -352,10 +363,12 @@ export class PeerLink {
 
   private scheduleAck(): void {
     if (this.ackTimer !== undefined) return;
+    // Over the hub an ACK may cost a frame of the rate limit: acknowledge less often there.
+    const delay = this.host.options.ackDelayMs * (this.path === 'relay' ? RELAY_ACK_FACTOR : 1);
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       this.queueControl(encodeAck(this.receiver.acknowledged));
-    }, this.host.options.ackDelayMs);
+    }, delay);
   }
 
   /**
@@ -370,6 +383,11 @@ export class PeerLink {
     this.scheduleFlush();
   }
 }
+
+/** ms between checks of whether the signaling socket has sent what it was handed */
+const RELAY_RETRY_MS = 10;
+/** ACK delay on the relay path, as a multiple of ackDelayMs */
+const RELAY_ACK_FACTOR = 5;
 
 function nowMs(): number {
   return performance.now();

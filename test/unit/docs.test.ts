@@ -1,6 +1,7 @@
 /** docs/ must stay true: every option, error code and close code the code has is documented. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
 import { CLOSE_CODES, ERROR_CODES } from '../../src/protocol/index.ts';
@@ -16,6 +17,15 @@ describe('docs', () => {
       expect(row).toContain(`\`${flagOf(key)}\``);
       if (spec.kind === 'int') expect(row).toContain(`\`${spec.default}\``);
       if (spec.env) expect(row).toContain(`\`${spec.env}\``);
+    }
+  });
+
+  it('operations.md has a row for every room client option with its current default', () => {
+    const ops = read('operations.md');
+    for (const [key, spec] of Object.entries(clientOptionSpecs)) {
+      const row = ops.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+      expect(row, key).toBeDefined();
+      expect(row).toContain(`\`${String(spec.default)}\``);
     }
   });
 
