@@ -4,7 +4,7 @@
  * messages wait in order while the socket is down, and are paced under the hub's rate limit.
  */
 import {
-  type ClientLimits, type ClientMessage, type HubMessage, type ResumedMessage, type WelcomeMessage, parseHubMessage,
+  TokenBucket, type ClientLimits, type ClientMessage, type HubMessage, type ResumedMessage, type WelcomeMessage, parseHubMessage,
 } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 
@@ -48,8 +48,8 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
   received = 0;
   private ws: WebSocketLike | undefined;
   private outbox: string[] = [];
-  private tokens = 0;
-  private lastRefill = 0;
+  /** Paces what we send under the hub's limit (set from welcome). */
+  private bucket: TokenBucket | undefined;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
@@ -110,7 +110,9 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
 
   /** Drops the socket as a network failure would (the client then reconnects and resumes). */
   dropForTest(): void {
-    (this.ws as unknown as { terminate?: () => void })?.terminate?.() ?? this.ws?.close(4000, 'dropped');
+    const ws = this.ws as (WebSocketLike & { terminate?: () => void }) | undefined;
+    if (ws?.terminate !== undefined) ws.terminate(); // ws: no close frame, as a dead network
+    else ws?.close(4000, 'dropped');
   }
 
   close(): void {
@@ -170,8 +172,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     if (previous === undefined) {
       this.welcome = message;
       this.received = 0;
-      this.tokens = message.limits.messageBurst * RATE_HEADROOM;
-      this.lastRefill = Date.now();
+      this.bucket = new TokenBucket(message.limits.messagesPerSecond * RATE_HEADROOM, message.limits.messageBurst * RATE_HEADROOM);
       this.setState('open');
       this.emit('message', message);
       this.pump();
@@ -198,22 +199,16 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
 
   private pump(): void {
     const ws = this.ws;
-    if (ws === undefined || ws.readyState !== OPEN || this.state !== 'open' || this.pumpTimer !== undefined) return;
-    const limits = this.welcome!.limits;
-    const rate = limits.messagesPerSecond * RATE_HEADROOM;
-    const now = Date.now();
-    this.tokens = Math.min(limits.messageBurst * RATE_HEADROOM, this.tokens + ((now - this.lastRefill) * rate) / 1000);
-    this.lastRefill = now;
-    while (this.outbox.length > 0 && this.tokens >= 1) {
-      ws.send(this.outbox.shift()!);
-      this.tokens -= 1;
-    }
+    const bucket = this.bucket;
+    if (ws === undefined || bucket === undefined || ws.readyState !== OPEN || this.state !== 'open' || this.pumpTimer !== undefined) return;
+    let sent = 0;
+    while (sent < this.outbox.length && bucket.take()) ws.send(this.outbox[sent++]!);
+    this.outbox.splice(0, sent);
     if (this.outbox.length > 0) {
-      const waitMs = Math.ceil(((1 - this.tokens) * 1000) / rate);
       this.pumpTimer = setTimeout(() => {
         this.pumpTimer = undefined;
         this.pump();
-      }, waitMs);
+      }, bucket.msUntilNext());
     }
   }
 

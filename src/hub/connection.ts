@@ -6,14 +6,13 @@
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import {
-  PROTOCOL_VERSION, encodeHubMessage, parseClientMessage,
+  PROTOCOL_VERSION, TokenBucket, encodeHubMessage, parseClientMessage,
   type ClientMessage, type ErrorCode, type HubMessage, type RequestId,
 } from '../protocol/index.ts';
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
 import { sendFrame } from './send-frame.ts';
 import type { Session } from './session.ts';
-import { TokenBucket } from './token-bucket.ts';
 
 export class Connection {
   /** Replaced when the connection resumes an earlier session. */

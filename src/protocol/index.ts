@@ -1,4 +1,5 @@
 export * from './codes.ts';
 export * from './messages.ts';
 export * from './parse.ts';
+export * from './token-bucket.ts';
 export * from './validate.ts';
