@@ -4,6 +4,7 @@
  */
 import { runHub } from './cli/hub-command.ts';
 import { runToken } from './cli/token-command.ts';
+import { runTurnCredentials } from './cli/turn-credentials-command.ts';
 import { UsageError } from './option-spec.ts';
 
 interface Command {
@@ -14,6 +15,7 @@ interface Command {
 const commands: Record<string, Command> = {
   hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: runHub },
   token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
+  'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: runTurnCredentials },
 };
 
 function usage(): string {

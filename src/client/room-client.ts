@@ -40,7 +40,8 @@ export class RoomClient extends Emitter<ClientEvents> {
   private readonly rtc: RtcFactory | undefined;
   private readonly rooms = new Map<string, Room>();
   private readonly links = new Map<string, PeerLink>();
-  private iceServers: IceServer[] = [];
+  private currentIceServers: IceServer[] = [];
+  private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private nextRequest = 1;
   private readonly linkHost: LinkHost;
   private readonly roomHost: RoomHost;
@@ -54,7 +55,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     this.signaling.on('message', (m) => this.onHubMessage(m));
     this.signaling.on('state', (s) => this.emit('signaling', s));
     this.signaling.on('resumed', (m) => {
-      this.iceServers = m.iceServers;
+      this.setIceServers(m.iceServers);
       for (const { room, peers } of m.rooms) this.syncMembers(room, peers);
     });
     this.signaling.on('session-lost', () => void this.rejoinAll());
@@ -81,9 +82,14 @@ export class RoomClient extends Emitter<ClientEvents> {
     const joined = await this.request<JoinedMessage>({ type: 'join', room, ...request }, 'joined');
     const handle = new Room(room, this.roomHost, request);
     this.rooms.set(room, handle);
-    this.iceServers = joined.iceServers;
+    this.setIceServers(joined.iceServers);
     this.syncMembers(room, joined.peers);
     return handle;
+  }
+
+  /** The ICE servers new peer connections use (TURN credentials are refreshed before they expire). */
+  get iceServers(): IceServer[] {
+    return this.currentIceServers;
   }
 
   /** The link to a peer, for diagnostics. */
@@ -97,6 +103,7 @@ export class RoomClient extends Emitter<ClientEvents> {
   }
 
   close(): void {
+    clearTimeout(this.iceRefreshTimer);
     for (const link of this.links.values()) link.close();
     this.links.clear();
     this.rooms.clear();
@@ -131,6 +138,9 @@ export class RoomClient extends Emitter<ClientEvents> {
         room.notify('peer-left', { peerId: m.peerId, reason: m.reason });
         return;
       }
+      case 'ice-servers':
+        this.setIceServers(m.iceServers);
+        return;
       case 'error':
         if (m.ref === undefined) this.emit('error', m);
         return;
@@ -156,6 +166,19 @@ export class RoomClient extends Emitter<ClientEvents> {
       });
       this.signaling.send({ ...message, id } as never);
     });
+  }
+
+  /**
+   * Keeps the servers for new connections, and asks the hub for fresh ones when 80% of the shortest TURN
+   * credential lifetime has passed (usernames are "<unix-expiry>:<id>").
+   */
+  private setIceServers(servers: IceServer[]): void {
+    this.currentIceServers = servers;
+    clearTimeout(this.iceRefreshTimer);
+    const expiries = servers.map((s) => /^(\d+):/.exec(s.username ?? '')?.[1]).filter((e) => e !== undefined).map(Number);
+    if (expiries.length === 0) return;
+    const leftMs = Math.min(...expiries) * 1000 - Date.now();
+    this.iceRefreshTimer = setTimeout(() => this.signaling.send({ type: 'refresh-ice' }), Math.max(1_000, leftMs * 0.8));
   }
 
   /** Makes a room's member list what the hub says, with events for the differences. */
@@ -190,7 +213,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       try {
         const joined = await this.request<JoinedMessage>({ type: 'join', room: old.name, ...old.joinRequest }, 'joined');
         this.rooms.set(old.name, old);
-        this.iceServers = joined.iceServers;
+        this.setIceServers(joined.iceServers);
         this.syncMembers(old.name, joined.peers);
       } catch (err) {
         this.emit('error', { type: 'error', code: 'resume-failed', message: `could not rejoin ${old.name}: ${(err as Error).message}` });
@@ -226,7 +249,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       get localId() { return client.peerId; },
       options: this.options,
       rtc: this.rtc,
-      iceServers: () => this.iceServers,
+      iceServers: () => this.currentIceServers,
       sendSignal: (to: string, data: LinkSignal) => this.signaling.send({ type: 'signal', to, data }),
       sendRelay: (to: string, batch: string) => this.signaling.send({ type: 'relay', to, data: { l: batch } satisfies RelayPayload }),
       relayBatchBytes: () => {

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
-import { CLOSE_CODES, type IceServer } from '../protocol/index.ts';
+import { CLOSE_CODES } from '../protocol/index.ts';
 import { Connection } from './connection.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { HubCore } from './hub-core.ts';
@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_PUBLIC_DIR, resolveHubOptions, type HubOptions } from './options.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
+import { iceServersFor } from './turn-credentials.ts';
 
 export const SIGNALING_PATH = '/ws';
 
@@ -48,7 +49,6 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const logger = deps.logger ?? createLogger(options.logLevel);
   const bus = deps.bus ?? new MemoryBus(options);
   const sessions = new SessionRegistry(options, bus, logger);
-  const stunServers: IceServer[] = options.stunUrls.length > 0 ? [{ urls: options.stunUrls }] : [];
   const core: HubCore = {
     options,
     parseLimits: options,
@@ -56,7 +56,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     sessions,
     logger,
     authorizeJoin: createJoinAuthorizer(options.authSecret),
-    iceServersFor: () => stunServers.map((s) => ({ ...s })),
+    iceServersFor: (peerId) => iceServersFor(options, peerId),
   };
   const startedAt = Date.now();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });

@@ -5,7 +5,7 @@
 import {
   CLOSE_CODES, encodeHubMessage,
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
-  type PeerInfo, type RelayMessage, type ResumeMessage, type SignalMessage,
+  type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage,
 } from '../protocol/index.ts';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
@@ -120,7 +120,13 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   for (const frame of missed) conn.sendFrameUncounted(frame); // already numbered and kept
 }
 
+function refreshIce(core: HubCore, conn: Connection, msg: RefreshIceMessage): void {
+  const iceServers = core.iceServersFor(conn.session.peerId);
+  conn.send(msg.id === undefined ? { type: 'ice-servers', iceServers } : { type: 'ice-servers', ref: msg.id, iceServers });
+}
+
 export const handlers: { [T in ClientMessageType]: Handler<Extract<ClientMessage, { type: T }>> } = {
+  'refresh-ice': refreshIce,
   join,
   leave,
   signal,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import {
   defaultsOf, intOption, listOption, stringOption, type OptionValues,
 } from '../option-spec.ts';
+import { TURN_SECRET_PLACEHOLDER } from './turn-credentials.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -37,6 +38,9 @@ export const hubOptionSpecs = {
   shutdownTimeoutMs: intOption(5_000, 'ms', 'on SIGTERM/SIGINT, how long sockets get to close with 1001 before they are cut'),
   authSecret: stringOption('', 'secret', 'HS256 secret for join tokens (`roomwire token`); empty lets anyone join any room', { env: 'ROOMWIRE_AUTH_SECRET', secret: true }),
   stunUrls: listOption([], 'urls', 'STUN servers handed to clients in joined.iceServers, comma separated (stun:host:port)'),
+  turnUrls: listOption([], 'urls', 'TURN servers handed to clients with fresh credentials, comma separated (turn:host:3478?transport=udp, turns:host:5349?transport=tcp)'),
+  turnSecret: stringOption('', 'secret', "coturn's static-auth-secret (use-auth-secret); empty issues no TURN credentials", { env: 'ROOMWIRE_TURN_SECRET', secret: true }),
+  turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
 };
 
 export type HubOptions = OptionValues<typeof hubOptionSpecs>;
@@ -52,11 +56,15 @@ export function checkHubOptions(o: HubOptions): void {
   const positive: (keyof HubOptions)[] = [
     'maxConnections', 'maxFrameBytes', 'hardMaxFrameBytes', 'maxJsonDepth', 'maxRoomNameLength', 'maxPeerNameLength',
     'maxPeersPerRoom', 'maxRoomsPerConnection', 'maxRooms', 'messagesPerSecond', 'messageBurst', 'maxBufferedBytes',
-    'heartbeatIntervalMs', 'resumeBufferMaxMessages', 'resumeBufferMaxBytes',
+    'heartbeatIntervalMs', 'resumeBufferMaxMessages', 'resumeBufferMaxBytes', 'turnTtlSeconds',
   ];
   for (const key of positive) {
     const value = o[key];
     if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`option ${key} must be a positive number`);
   }
   if (o.hardMaxFrameBytes < o.maxFrameBytes) throw new RangeError('option hardMaxFrameBytes must be >= maxFrameBytes');
+  if (o.turnSecret === TURN_SECRET_PLACEHOLDER) {
+    throw new RangeError("option turnSecret is turnserver.conf's placeholder: set a long random secret in both coturn and the hub");
+  }
+  if (o.turnSecret !== '' && o.turnUrls.length === 0) throw new RangeError('option turnSecret needs turnUrls (where the TURN server is)');
 }

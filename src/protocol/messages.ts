@@ -66,7 +66,13 @@ export interface ResumeMessage {
   received: number;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage;
+/** Asks for fresh iceServers (TURN credentials expire); answered with `ice-servers`. */
+export interface RefreshIceMessage {
+  type: 'refresh-ice';
+  id?: RequestId;
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- hub -> client ----
@@ -152,6 +158,12 @@ export interface ResumedMessage {
   replayed: number;
 }
 
+export interface IceServersMessage {
+  type: 'ice-servers';
+  ref?: RequestId;
+  iceServers: IceServer[];
+}
+
 export interface ErrorMessage {
   type: 'error';
   code: ErrorCode;
@@ -168,6 +180,7 @@ export type HubMessage =
   | SignalDelivery
   | RelayDelivery
   | ResumedMessage
+  | IceServersMessage
   | ErrorMessage;
 export type HubMessageType = HubMessage['type'];
 

@@ -45,6 +45,7 @@ const checks: Record<ClientMessageType, FieldCheck> = {
       (f.data === undefined ? 'data is required' : null)
     );
   },
+  'refresh-ice': () => null,
   resume: (f) =>
     field('token', idProblem(f.token, MAX_TOKEN_LENGTH)) ??
     (Number.isSafeInteger(f.received) && (f.received as number) >= 0 ? null : 'received must be a whole number >= 0'),
@@ -87,7 +88,7 @@ function failure(code: ErrorCode, message: string, ref: RequestId | undefined): 
   return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
 }
 
-const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'error']);
+const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'ice-servers', 'error']);
 
 /**
  * For clients: a hub frame as a typed message, or null if it is not JSON or not a known type. The hub is
