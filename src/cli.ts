@@ -2,6 +2,7 @@
  * `roomwire <command>`: one command line for every process. Options, defaults and help text come from
  * each part's option spec, never retyped here.
  */
+import { runBotCommand } from './cli/bot-command.ts';
 import { runHub } from './cli/hub-command.ts';
 import { runToken } from './cli/token-command.ts';
 import { runTurnCredentials } from './cli/turn-credentials-command.ts';
@@ -14,6 +15,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: runHub },
+  bot: { summary: 'a headless peer in a room: prints events, sends what you type (werift)', run: runBotCommand },
   token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
   'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: runTurnCredentials },
 };

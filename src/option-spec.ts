@@ -4,7 +4,7 @@
  * from it, and docs/operations.md lists them (a test keeps the two in step).
  */
 
-export type OptionKind = 'int' | 'string' | 'list' | 'bool';
+export type OptionKind = 'int' | 'string' | 'list' | 'bool' | 'duration' | 'rate';
 
 export interface OptionSpec<T> {
   kind: OptionKind;
@@ -32,6 +32,26 @@ export const listOption = (def: string[], unit: string, description: string, ext
 export const boolOption = (def: boolean, description: string, extra: Extra = {}): OptionSpec<boolean> => ({
   kind: 'bool', default: def, unit: 'boolean', description, ...extra,
 });
+/** A duration written `500ms`, `5s`, `2m` (a bare number is ms); the value is in ms. */
+export const durationOption = (defMs: number, description: string, extra: Extra = {}): OptionSpec<number> => ({
+  kind: 'duration', default: defMs, unit: 'ms', description, ...extra,
+});
+/** A rate written `2/s`, `120/m` or `2` (per second); the value is per second. */
+export const rateOption = (defPerSecond: number, description: string, extra: Extra = {}): OptionSpec<number> => ({
+  kind: 'rate', default: defPerSecond, unit: 'per second', description, ...extra,
+});
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  return m === null ? undefined : Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2] ?? 'ms']!);
+}
+
+export function parseRate(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(?:\/(s|m))?$/.exec(text.trim());
+  return m === null ? undefined : Number(m[1]) / (m[2] === 'm' ? 60 : 1);
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SpecTable = Record<string, OptionSpec<any>>;
@@ -64,6 +84,16 @@ function convert(spec: OptionSpec<unknown>, flag: string, raw: string): unknown 
       throw new UsageError(`${flag} takes true or false, got "${raw}"`);
     case 'list':
       return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'duration': {
+      const ms = parseDuration(raw);
+      if (ms === undefined) throw new UsageError(`${flag} takes a duration like 500ms, 5s or 2m, got "${raw}"`);
+      return ms;
+    }
+    case 'rate': {
+      const perSecond = parseRate(raw);
+      if (perSecond === undefined) throw new UsageError(`${flag} takes a rate like 2/s or 120/m, got "${raw}"`);
+      return perSecond;
+    }
     default:
       return raw;
   }
@@ -122,7 +152,7 @@ function formatDefault(spec: OptionSpec<unknown>): string {
 export function formatHelp(specs: SpecTable): string {
   const rows = Object.entries(specs).map(([key, spec]) => {
     const flag = flagOf(key) + (spec.kind === 'bool' ? '' : ' <' + spec.kind + '>');
-    const def = `default ${formatDefault(spec)}${spec.kind === 'int' ? ' ' + spec.unit : ''}`;
+    const def = `default ${formatDefault(spec)}${spec.kind === 'int' ? ' ' + spec.unit : spec.kind === 'duration' ? 'ms' : spec.kind === 'rate' ? '/s' : ''}`;
     const env = spec.env ? ` [env ${spec.env}]` : '';
     return { flag, text: `${spec.description} (${def})${env}` };
   });

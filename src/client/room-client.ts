@@ -133,9 +133,11 @@ export class RoomClient extends Emitter<ClientEvents> {
       }
       case 'peer-left': {
         const room = this.rooms.get(m.room);
-        if (room === undefined || !room.members.delete(m.peerId)) return;
+        const info = room?.members.get(m.peerId);
+        if (room === undefined || info === undefined) return;
+        room.members.delete(m.peerId);
         this.dropLinkIfUnshared(m.peerId);
-        room.notify('peer-left', { peerId: m.peerId, reason: m.reason });
+        room.notify('peer-left', { peerId: m.peerId, name: info.name, reason: m.reason });
         return;
       }
       case 'ice-servers':
@@ -186,11 +188,11 @@ export class RoomClient extends Emitter<ClientEvents> {
     const room = this.rooms.get(roomName);
     if (room === undefined) return;
     const now = new Map(peers.map((p) => [p.peerId, p]));
-    for (const peerId of [...room.members.keys()]) {
+    for (const [peerId, info] of [...room.members]) {
       if (now.has(peerId)) continue;
       room.members.delete(peerId);
       this.dropLinkIfUnshared(peerId);
-      room.notify('peer-left', { peerId, reason: 'disconnected' });
+      room.notify('peer-left', { peerId, name: info.name, reason: 'disconnected' });
     }
     for (const [peerId, info] of now) {
       if (room.members.has(peerId)) continue;
@@ -208,7 +210,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     const rooms = [...this.rooms.values()];
     this.rooms.clear();
     for (const old of rooms) {
-      for (const peerId of old.members.keys()) old.notify('peer-left', { peerId, reason: 'disconnected' });
+      for (const [peerId, info] of old.members) old.notify('peer-left', { peerId, name: info.name, reason: 'disconnected' });
       old.members.clear();
       try {
         const joined = await this.request<JoinedMessage>({ type: 'join', room: old.name, ...old.joinRequest }, 'joined');

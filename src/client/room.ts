@@ -22,7 +22,7 @@ export interface PeerState extends PeerInfo {
 export interface RoomEvents extends Record<string, unknown> {
   message: RoomMessage;
   'peer-joined': PeerInfo;
-  'peer-left': { peerId: string; reason: PeerLeftReason };
+  'peer-left': { peerId: string; name: string; reason: PeerLeftReason };
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
 }
 
