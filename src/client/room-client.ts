@@ -39,6 +39,8 @@ export class RoomClient extends Emitter<ClientEvents> {
   private readonly signaling: SignalingSocket;
   private readonly rtc: RtcFactory | undefined;
   private readonly rooms = new Map<string, Room>();
+  /** Rooms whose join is on its way, by name. */
+  private readonly joining = new Map<string, Room>();
   private readonly links = new Map<string, PeerLink>();
   private currentIceServers: IceServer[] = [];
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,13 +80,23 @@ export class RoomClient extends Emitter<ClientEvents> {
   }
 
   async join(room: string, request: { name?: string; token?: string } = {}): Promise<Room> {
-    if (this.rooms.has(room)) throw new Error(`already in room ${room}`);
-    const joined = await this.request<JoinedMessage>({ type: 'join', room, ...request }, 'joined');
+    if (this.rooms.has(room) || this.joining.has(room)) throw new Error(`already in room ${room}`);
     const handle = new Room(room, this.roomHost, request);
-    this.rooms.set(room, handle);
-    this.setIceServers(joined.iceServers);
-    this.syncMembers(room, joined.peers);
+    await this.joinAs(handle);
     return handle;
+  }
+
+  /**
+   * Sends the join; the room goes live in onHubMessage the moment `joined` arrives, not when this promise
+   * resumes: a `peer-joined` in the same network read must already find it.
+   */
+  private async joinAs(handle: Room): Promise<void> {
+    this.joining.set(handle.name, handle);
+    try {
+      await this.request<JoinedMessage>({ type: 'join', room: handle.name, ...handle.joinRequest }, 'joined');
+    } finally {
+      this.joining.delete(handle.name);
+    }
   }
 
   /** The ICE servers new peer connections use (TURN credentials are refreshed before they expire). */
@@ -140,6 +152,14 @@ export class RoomClient extends Emitter<ClientEvents> {
         room.notify('peer-left', { peerId: m.peerId, name: info.name, reason: m.reason });
         return;
       }
+      case 'joined': {
+        const handle = this.joining.get(m.room);
+        if (handle === undefined) return;
+        this.rooms.set(m.room, handle);
+        this.setIceServers(m.iceServers);
+        this.syncMembers(m.room, m.peers);
+        return;
+      }
       case 'ice-servers':
         this.setIceServers(m.iceServers);
         return;
@@ -147,7 +167,7 @@ export class RoomClient extends Emitter<ClientEvents> {
         if (m.ref === undefined) this.emit('error', m);
         return;
       default:
-        return; // joined/left answer requests; welcome/resumed are the socket's
+        return; // left answers a request; welcome/resumed are the socket's
     }
   }
 
@@ -213,10 +233,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       for (const [peerId, info] of old.members) old.notify('peer-left', { peerId, name: info.name, reason: 'disconnected' });
       old.members.clear();
       try {
-        const joined = await this.request<JoinedMessage>({ type: 'join', room: old.name, ...old.joinRequest }, 'joined');
-        this.rooms.set(old.name, old);
-        this.setIceServers(joined.iceServers);
-        this.syncMembers(old.name, joined.peers);
+        await this.joinAs(old);
       } catch (err) {
         this.emit('error', { type: 'error', code: 'resume-failed', message: `could not rejoin ${old.name}: ${(err as Error).message}` });
       }

@@ -94,3 +94,12 @@ describe('interop', () => {
     expect(atW.map((m) => m.data)).toEqual(['from libdatachannel', big]);
   }, 60_000);
 });
+
+describe('concurrent joins (regression: a peer-joined read together with joined was dropped)', () => {
+  it('four clients joining at once all see each other', async () => {
+    const cs = await Promise.all(Array.from({ length: 4 }, () => client()));
+    const rooms = await Promise.all(cs.map((c, i) => c.join('stampede', { name: `s${i}` })));
+    await until(() => rooms.every((r) => r.members.size === 3), 'every client sees the three others');
+    for (const r of rooms) await untilPaths(r, 3, ['direct'], 30_000);
+  }, 60_000);
+});
