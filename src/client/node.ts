@@ -8,17 +8,30 @@ import type { WebSocketLike } from './signaling-socket.ts';
 export type WeriftOverrides = Partial<RTCPeerConnectionConfig>;
 
 /**
- * werift peer connections. Two werift facts (measured, see DESIGN.md): it skips loopback host candidates
- * unless 127.0.0.1 is named, and it falls back to a public STUN server when iceServers is empty, so
- * the hub's list is always passed, even when empty.
+ * Where werift's STUN queries go when the hub names no STUN server: werift 0.25 then queries
+ * stun.l.google.com:19302 (a DNS lookup and a packet off the machine, even with `iceServers: []`), and
+ * candidate gathering waits up to 5 s for it, which delayed DataChannels of busy processes by ~5 s
+ * (test/integration/werift-quirks.test.ts). A loopback address nobody answers on keeps the queries on
+ * this machine, and a short gather timeout bounds the wait.
+ */
+export const NO_STUN_SERVER = { urls: 'stun:127.0.0.1:9' };
+const NO_STUN_GATHER_TIMEOUT_S = 0.05;
+
+/**
+ * werift peer connections. It skips loopback host candidates unless 127.0.0.1 is named (DESIGN.md), and
+ * it must always be given a STUN server (above).
  */
 export function weriftRtc(overrides: WeriftOverrides = {}): RtcFactory {
-  return (config) => new RTCPeerConnection({
-    iceServers: config.iceServers,
-    iceTransportPolicy: config.iceTransportPolicy,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    ...overrides,
-  }) as unknown as RtcPeerConnection;
+  return (config) => {
+    const hasStun = config.iceServers.some((s) => [s.urls].flat().some((u) => u.startsWith('stun:')));
+    return new RTCPeerConnection({
+      iceServers: hasStun ? config.iceServers : [NO_STUN_SERVER, ...config.iceServers],
+      ...(hasStun ? {} : { iceStunGatherTimeout: NO_STUN_GATHER_TIMEOUT_S }),
+      iceTransportPolicy: config.iceTransportPolicy,
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      ...overrides,
+    }) as unknown as RtcPeerConnection;
+  };
 }
 
 export function nodeWebSocket(url: string): WebSocketLike {

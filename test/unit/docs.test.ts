@@ -1,6 +1,8 @@
 /** docs/ must stay true: every option, error code and close code the code has is documented. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { botOptionSpecs } from '../../src/bots/bot-options.ts';
+import { swarmOptionSpecs } from '../../src/bots/swarm-options.ts';
 import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
@@ -26,6 +28,17 @@ describe('docs', () => {
       const row = ops.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
       expect(row, key).toBeDefined();
       expect(row).toContain(`\`${String(spec.default)}\``);
+    }
+  });
+
+  it('operations.md has a row for every bot and swarm flag with its current default', () => {
+    const ops = read('operations.md');
+    for (const specs of [botOptionSpecs, swarmOptionSpecs]) {
+      for (const [key, spec] of Object.entries(specs)) {
+        const row = ops.split('\n').find((l) => l.startsWith(`| \`${flagOf(key)}\` |`) && l.includes(spec.description));
+        expect(row, key).toBeDefined();
+        expect(row).toContain(`\`${spec.default === '' ? '(none)' : String(spec.default)}\``);
+      }
     }
   });
 
