@@ -53,7 +53,7 @@ describe('roomwire bot', () => {
     await alice.event(isEvent('left'), 'left');
   }, 60_000);
 
-  it('runs a --script, and with --no-p2p talks over the hub relay', async () => {
+  it('runs a --script, says things --every, and with --no-p2p talks over the hub relay', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomwire-bot-'));
     const script = join(dir, 'pong.mjs');
     writeFileSync(script, `export default {
@@ -64,8 +64,9 @@ describe('roomwire bot', () => {
     clients.push(tester);
     const room = await tester.join('scripted', { name: 'tester' });
     const inbox = collect(room);
-    const b = bot(['--room', 'scripted', '--name', 'pongbot', '--script', script, '--no-p2p']);
+    const b = bot(['--room', 'scripted', '--name', 'pongbot', '--script', script, '--no-p2p', '--say', 'tick', '--every', '300ms']);
     await until(() => inbox.some((m) => m.data === 'ready'), 'onJoin ran');
+    await until(() => inbox.filter((m) => m.data === 'tick').length >= 2, '--say repeats every --every');
     room.send('ping');
     await until(() => inbox.some((m) => m.data === 'pong to tester'), 'onMessage answered');
     expect(inbox.every((m) => m.path === 'relay')).toBe(true);
