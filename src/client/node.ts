@@ -15,7 +15,7 @@ export type WeriftOverrides = Partial<RTCPeerConnectionConfig>;
  * this machine, and a short gather timeout bounds the wait.
  */
 export const NO_STUN_SERVER = { urls: 'stun:127.0.0.1:9' };
-const NO_STUN_GATHER_TIMEOUT_S = 0.05;
+const NO_STUN_GATHER_TIMEOUT_S = 0.01;
 
 /**
  * werift peer connections. It skips loopback host candidates unless 127.0.0.1 is named (DESIGN.md), and
