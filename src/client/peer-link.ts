@@ -64,6 +64,8 @@ export class SendQueueFullError extends Error {
 export class PeerLink {
   path: LinkPath = 'connecting';
   rttMs: number | undefined;
+  /** ICE state of the current P2P attempt, for diagnostics: new, checking, connected, disconnected, failed, or off. */
+  iceState = 'new';
   readonly polite: boolean;
   private readonly sender = new ReliableSender();
   private readonly receiver = new ReliableReceiver();
@@ -100,6 +102,7 @@ export class PeerLink {
     this.retransmitTimer = setInterval(() => this.retransmitIfStalled(), o.retransmitMs);
     if (host.rtc === undefined) {
       this.host.sendSignal(peerId, { gen: 0, noP2P: true });
+      this.iceState = 'off';
       this.useRelay();
     } else {
       this.armP2PTimeout();
@@ -126,6 +129,7 @@ export class PeerLink {
     if (this.closed) return;
     if (data.noP2P) {
       this.remoteNoP2P = true;
+      this.iceState = 'off';
       this.stopAttempt();
       clearTimeout(this.retryTimer);
       this.useRelay();
@@ -191,7 +195,9 @@ export class PeerLink {
         }).catch(() => {});
       },
       ice: (state) => {
-        if (this.attempt !== attempt || this.channel === undefined) return;
+        if (this.attempt !== attempt) return;
+        this.iceState = state;
+        if (this.channel === undefined) return;
         if (state === 'disconnected') this.useRelay();
         else if ((state === 'connected' || state === 'completed') && this.path === 'relay') this.useChannel();
       },
@@ -246,6 +252,7 @@ export class PeerLink {
 
   private attemptFailed(attempt: P2PAttempt | undefined, _reason: string): void {
     if (this.closed || attempt !== this.attempt) return;
+    this.iceState = 'failed';
     this.stopAttempt();
     this.useRelay();
     if (this.remoteNoP2P) return;

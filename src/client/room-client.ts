@@ -293,7 +293,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     return {
       linkState: (peerId) => {
         const link = this.links.get(peerId);
-        return { path: link?.path ?? 'connecting', rttMs: link?.rttMs };
+        return { path: link?.path ?? 'connecting', rttMs: link?.rttMs, iceState: link?.iceState ?? 'new' };
       },
       sendToPeer: (peerId, room, data, whisper) => {
         const link = this.ensureLink(peerId);

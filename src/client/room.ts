@@ -17,6 +17,8 @@ export interface PeerState extends PeerInfo {
   path: LinkPath;
   /** Round-trip time over the link's current path, once measured. */
   rttMs: number | undefined;
+  /** ICE state of the link's P2P attempt (diagnostics). */
+  iceState: string;
 }
 
 export interface RoomEvents extends Record<string, unknown> {
@@ -28,7 +30,7 @@ export interface RoomEvents extends Record<string, unknown> {
 
 /** What a room needs from its client. */
 export interface RoomHost {
-  linkState(peerId: string): { path: LinkPath; rttMs: number | undefined };
+  linkState(peerId: string): { path: LinkPath; rttMs: number | undefined; iceState: string };
   sendToPeer(peerId: string, room: string, data: string | Uint8Array, whisper: boolean): void;
   leaveRoom(room: Room): Promise<void>;
 }

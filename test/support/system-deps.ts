@@ -1,13 +1,22 @@
 /**
- * vitest globalSetup: the Debian packages some suites need (coturn today). Installed with apt-get when
- * missing and we are root, once, before any test file runs; otherwise the run fails with the command.
+ * vitest globalSetup: the Debian packages some suites need (coturn, chromium), installed with apt-get when
+ * missing and we are root, once, before any test file runs (otherwise the run fails with the command);
+ * and the demo page's browser build, which the hub serves.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const PACKAGES: { binary: string; pkg: string }[] = [{ binary: '/usr/bin/turnserver', pkg: 'coturn' }];
+const PACKAGES: { binary: string; pkg: string }[] = [
+  { binary: '/usr/bin/turnserver', pkg: 'coturn' },
+  { binary: '/usr/bin/chromium', pkg: 'chromium' },
+];
 
 export default function setup(): void {
+  installPackages();
+  execFileSync(process.execPath, ['scripts/build-page.mjs'], { stdio: 'inherit' });
+}
+
+function installPackages(): void {
   const missing = PACKAGES.filter((p) => !existsSync(p.binary)).map((p) => p.pkg);
   if (missing.length === 0) return;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
