@@ -148,8 +148,8 @@ async function main(): Promise<void> {
   // Close every peer connection and let their UDP sockets go quiet before reporting: terminating a
   // worker while a UDP packet is being delivered aborts the whole process on Node 20
   // (FATAL ERROR in UDPWrap::OnRecv, seen at the end of a 100-bot run).
-  for (const bot of bots) bot.client.close();
-  await sleep(1_000);
+  await Promise.all(bots.map((bot) => bot.client.close()));
+  await sleep(500);
   port.postMessage({ type: 'done', report });
   port.close();
 }

@@ -60,16 +60,11 @@ export async function runSwarm(options: SwarmOptions, io: SwarmIo): Promise<{ re
   const reports = await Promise.all(workers.map((w) => w.done));
   clearInterval(bar);
   say(io.stderr.isTTY ? '\n' : '');
-  // Workers end by themselves once their sockets are closed; terminate only the ones that do not.
-  await Promise.all(workers.map(async ({ worker }) => {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    const timer = setTimeout(() => void worker.terminate(), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }));
-
+  // The report goes out first: nothing after it can take it away.
   const report = merge(reports, options, workerCount);
   io.stdout.write((options.json ? JSON.stringify(report) : formatReport(report)) + '\n');
+  // Workers have closed their peer connections; werift may leave timers behind, so end them.
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
   return { report, exitCode: report.ok ? 0 : 1 };
 }
 

@@ -34,6 +34,7 @@ export class P2PAttempt {
   /** Set once a remote description is applied (node-datachannel's remoteDescription is never null). */
   private hasRemoteDescription = false;
   private closed = false;
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly gen: number,
@@ -78,8 +79,9 @@ export class P2PAttempt {
     }
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Resolves once the peer connection has closed (its sockets released). Idempotent. */
+  close(): Promise<void> {
+    if (this.closed) return this.closing;
     this.closed = true;
     const channel = this.channel;
     if (channel !== undefined) {
@@ -88,7 +90,8 @@ export class P2PAttempt {
     }
     this.pc.onicecandidate = this.pc.onnegotiationneeded = this.pc.oniceconnectionstatechange = null;
     this.pc.ondatachannel = null;
-    Promise.resolve().then(() => this.pc.close()).catch(() => {});
+    this.closing = Promise.resolve().then(() => this.pc.close()).then(() => {}, () => {});
+    return this.closing;
   }
 
   private async negotiate(): Promise<void> {

@@ -90,6 +90,7 @@ export class PeerLink {
   /** The path the DataChannel takes (direct or turn), once known. */
   private p2pPath: 'direct' | 'turn' = 'direct';
   private closed = false;
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly peerId: string,
@@ -164,8 +165,9 @@ export class PeerLink {
     this.receiveBatch(bytes, 'relay');
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Stops the link; resolves once its peer connection has closed. */
+  close(): Promise<void> {
+    if (this.closed) return this.closing;
     this.closed = true;
     clearInterval(this.rttTimer);
     clearInterval(this.retransmitTimer);
@@ -173,7 +175,8 @@ export class PeerLink {
     clearTimeout(this.p2pTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.relayRetry);
-    this.stopAttempt();
+    this.closing = this.stopAttempt();
+    return this.closing;
   }
 
   // ---- the ladder ----
@@ -206,10 +209,11 @@ export class PeerLink {
     this.attempt = attempt;
   }
 
-  private stopAttempt(): void {
-    this.attempt?.close();
+  private stopAttempt(): Promise<void> {
+    const closing = this.attempt?.close() ?? Promise.resolve();
     this.attempt = undefined;
     this.channel = undefined;
+    return closing;
   }
 
   private armP2PTimeout(): void {

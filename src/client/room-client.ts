@@ -114,12 +114,14 @@ export class RoomClient extends Emitter<ClientEvents> {
     this.signaling.dropForTest();
   }
 
-  close(): void {
+  /** Leaves everything at once (a deliberate close); resolves when every peer connection has closed. */
+  close(): Promise<void> {
     clearTimeout(this.iceRefreshTimer);
-    for (const link of this.links.values()) link.close();
+    const closing = [...this.links.values()].map((link) => link.close());
     this.links.clear();
     this.rooms.clear();
     this.signaling.close();
+    return Promise.all(closing).then(() => {});
   }
 
   // ---- hub messages ----

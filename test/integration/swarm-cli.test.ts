@@ -17,8 +17,10 @@ async function swarm(args: string[]): Promise<{ code: number | null; report: Swa
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  return { code, report: JSON.parse(stdout.trim().split('\n').pop()!) as SwarmReport, stderr };
+  const [code, signal] = await once(child, 'exit');
+  const last = stdout.trim().split('\n').pop()!;
+  if (!last.startsWith('{')) throw new Error(`swarm printed no report (exit ${code}, ${signal}):\n${stdout}\n${stderr}`);
+  return { code, report: JSON.parse(last) as SwarmReport, stderr };
 }
 
 describe('roomwire swarm', () => {
