@@ -4,6 +4,7 @@
  */
 import { runBotCommand } from './cli/bot-command.ts';
 import { runHub } from './cli/hub-command.ts';
+import { runServerPeerCommand } from './cli/server-peer-command.ts';
 import { runSwarmCommand } from './cli/swarm-command.ts';
 import { runToken } from './cli/token-command.ts';
 import { runTurnCredentials } from './cli/turn-credentials-command.ts';
@@ -17,6 +18,7 @@ interface Command {
 const commands: Record<string, Command> = {
   hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: runHub },
   bot: { summary: 'a headless peer in a room: prints events, sends what you type (werift)', run: runBotCommand },
+  'server-peer': { summary: 'the server peer alone against a hub: history for late joiners, bot commands (werift)', run: runServerPeerCommand },
   swarm: { summary: 'a load of werift bots in rooms, with a latency and delivery report', run: runSwarmCommand },
   token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
   'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: runTurnCredentials },

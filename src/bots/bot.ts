@@ -107,7 +107,8 @@ export async function runBot(options: BotOptions, io: BotIo): Promise<number> {
   room.on('message', (m) => {
     const binary = typeof m.data !== 'string';
     print({
-      event: 'message', room: m.room, from: m.from, name: nameOf(m.from), whisper: m.whisper, path: m.path, binary,
+      event: 'message', room: m.room, from: m.history?.from ?? m.from, name: nameOf(m.history?.from ?? m.from), whisper: m.whisper, path: m.path, binary,
+      ...(m.history === undefined ? {} : { history: true }),
       data: binary ? Buffer.from(m.data as Uint8Array).toString('base64') : (m.data as string),
     });
     if (options.echo && !m.whisper) ctx.send(m.data, m.from);

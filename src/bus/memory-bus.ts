@@ -43,6 +43,10 @@ export class MemoryBus implements RoomBus {
     return [...(this.rooms.get(room)?.values() ?? [])];
   }
 
+  roomNames(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   attach(peerId: string, deliver: Deliver): void {
     this.endpoints.set(peerId, deliver);
   }

@@ -1,5 +1,8 @@
 /** `roomwire hub`: runs the hub until SIGTERM/SIGINT, then closes it gracefully. */
-import { createHub } from '../hub/create-hub.ts';
+import { randomBytes } from 'node:crypto';
+import { createHub, SIGNALING_PATH } from '../hub/create-hub.ts';
+import { createLogger } from '../hub/logger.ts';
+import { startEmbeddedServerPeer } from './embedded-server-peer.ts';
 import { hubOptionSpecs } from '../hub/options.ts';
 import { formatHelp, parseOptions } from '../option-spec.ts';
 
@@ -8,9 +11,17 @@ export async function runHub(argv: string[]): Promise<number> {
     console.log(`Usage: roomwire hub [options]\n\nOptions:\n${formatHelp(hubOptionSpecs)}`);
     return 0;
   }
-  const options = parseOptions(hubOptionSpecs, argv, process.env);
-  const hub = createHub(options);
-  await hub.listen();
+  const parsed = parseOptions(hubOptionSpecs, argv, process.env);
+  // The embedded server peer needs a secret both sides know; a random one will do when none is set.
+  const options = parsed.serverPeer && parsed.serverPeerSecret === ''
+    ? { ...parsed, serverPeerSecret: randomBytes(24).toString('base64url') }
+    : parsed;
+  const logger = createLogger(options.logLevel);
+  const hub = createHub(options, { logger });
+  const address = await hub.listen();
+  const serverPeer = options.serverPeer
+    ? startEmbeddedServerPeer({ url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret, historySize: options.historySize, logger })
+    : undefined;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -19,6 +30,13 @@ export async function runHub(argv: string[]): Promise<number> {
   const force = setTimeout(() => process.exit(1), options.shutdownTimeoutMs + 2_000);
   force.unref();
   process.once(signal, () => process.exit(1));
+  await serverPeer?.stop();
   await hub.close();
   return 0;
+}
+
+/** The address the embedded server peer dials: the hub's own, or loopback when it listens on all. */
+function loopbackFor(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return address.includes(':') ? `[${address}]` : address;
 }

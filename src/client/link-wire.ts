@@ -18,6 +18,7 @@ export const FLAG = {
   last: 2, // last chunk of a message
   binary: 4, // the message is bytes (else UTF-8 text)
   whisper: 8, // the message was sent to this peer only, not to the room
+  history: 16, // a replay of an earlier room message (its sender and time follow the room in the header)
 } as const;
 
 export const DATA_HEADER_BYTES = 10;

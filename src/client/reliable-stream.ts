@@ -9,6 +9,8 @@ export interface LinkMessage {
   room: string;
   data: string | Uint8Array;
   whisper: boolean;
+  /** Set on a replay of an earlier room message: who sent it, and when (ms since the epoch). */
+  history?: { from: string; at: number };
 }
 
 const encoder = new TextEncoder();
@@ -38,11 +40,20 @@ export class ReliableSender {
   encode(message: LinkMessage, chunkBytes: number): Uint8Array[] {
     const room = encoder.encode(message.room);
     const body = typeof message.data === 'string' ? encoder.encode(message.data) : message.data;
-    const whole = new Uint8Array(1 + room.length + body.length);
+    // header: roomLength room [originLength origin at:f64 when history]
+    const origin = message.history === undefined ? undefined : encoder.encode(message.history.from);
+    const headerBytes = 1 + room.length + (origin === undefined ? 0 : 1 + origin.length + 8);
+    const whole = new Uint8Array(headerBytes + body.length);
     whole[0] = room.length;
     whole.set(room, 1);
-    whole.set(body, 1 + room.length);
-    const kind = (typeof message.data === 'string' ? 0 : FLAG.binary) | (message.whisper ? FLAG.whisper : 0);
+    if (origin !== undefined) {
+      whole[1 + room.length] = origin.length;
+      whole.set(origin, 2 + room.length);
+      new DataView(whole.buffer).setFloat64(2 + room.length + origin.length, message.history!.at);
+    }
+    whole.set(body, headerBytes);
+    const kind = (typeof message.data === 'string' ? 0 : FLAG.binary) | (message.whisper ? FLAG.whisper : 0) |
+      (origin === undefined ? 0 : FLAG.history);
     const records: Uint8Array[] = [];
     for (let offset = 0; offset < whole.length || offset === 0; offset += chunkBytes) {
       const end = Math.min(whole.length, offset + chunkBytes);
@@ -126,11 +137,21 @@ export class ReliableReceiver {
     this.partialBytes = 0;
     const roomLength = whole[0] ?? 0;
     const room = decoder.decode(whole.subarray(1, 1 + roomLength));
-    const body = whole.subarray(1 + roomLength);
+    let offset = 1 + roomLength;
+    let history: LinkMessage['history'];
+    if (this.partialFlags & FLAG.history) {
+      const originLength = whole[offset] ?? 0;
+      const from = decoder.decode(whole.subarray(offset + 1, offset + 1 + originLength));
+      const at = new DataView(whole.buffer, whole.byteOffset).getFloat64(offset + 1 + originLength);
+      history = { from, at };
+      offset += 1 + originLength + 8;
+    }
+    const body = whole.subarray(offset);
     done.push({
       room,
       data: this.partialFlags & FLAG.binary ? new Uint8Array(body) : decoder.decode(body), // a copy, and never a Node Buffer
       whisper: (this.partialFlags & FLAG.whisper) !== 0,
+      ...(history === undefined ? {} : { history }),
     });
   }
 }

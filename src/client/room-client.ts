@@ -4,7 +4,7 @@
  * The same code runs in the browser (its WebSocket and RTCPeerConnection by default) and in Node
  * (src/client/node.ts injects ws and werift).
  */
-import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo } from '../protocol/index.ts';
+import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, WatchingMessage } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 import { resolveClientOptions, type ClientOptions } from './options.ts';
 import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal } from './peer-link.ts';
@@ -27,6 +27,9 @@ export interface ClientEvents extends Record<string, unknown> {
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
   /** An error from the hub that answered no request of ours. */
   error: ErrorMessage;
+  /** Server peers (after watchRooms): a room got its first peer, or lost its last. */
+  'room-opened': string;
+  'room-closed': string;
 }
 
 /** Frames of the hub relay that carry link batches: `{l: base64}`. */
@@ -79,7 +82,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     await this.signaling.connect();
   }
 
-  async join(room: string, request: { name?: string; token?: string } = {}): Promise<Room> {
+  async join(room: string, request: { name?: string; token?: string; role?: 'peer' | 'server' } = {}): Promise<Room> {
     if (this.rooms.has(room) || this.joining.has(room)) throw new Error(`already in room ${room}`);
     const handle = new Room(room, this.roomHost, request);
     await this.joinAs(handle);
@@ -97,6 +100,15 @@ export class RoomClient extends Emitter<ClientEvents> {
     } finally {
       this.joining.delete(handle.name);
     }
+  }
+
+  /**
+   * For server peers: hear when rooms open (`room-opened`) and close (`room-closed`). Resolves with the
+   * rooms that have peers now. `token` is the hub's server-peer secret.
+   */
+  async watchRooms(token: string): Promise<string[]> {
+    const answer = await this.request<WatchingMessage>({ type: 'watch-rooms', token }, 'watching');
+    return answer.rooms;
   }
 
   /** The ICE servers new peer connections use (TURN credentials are refreshed before they expire). */
@@ -162,6 +174,10 @@ export class RoomClient extends Emitter<ClientEvents> {
         this.syncMembers(m.room, m.peers);
         return;
       }
+      case 'room-opened':
+      case 'room-closed':
+        this.emit(m.type, m.room);
+        return;
       case 'ice-servers':
         this.setIceServers(m.iceServers);
         return;
@@ -282,7 +298,10 @@ export class RoomClient extends Emitter<ClientEvents> {
       deliver: (from: string, message: LinkMessage, path: LinkPath) => {
         const room = this.rooms.get(message.room);
         if (room === undefined || !room.members.has(from)) return;
-        room.notify('message', { room: message.room, from, data: message.data, path, whisper: message.whisper });
+        room.notify('message', {
+          room: message.room, from, data: message.data, path, whisper: message.whisper,
+          ...(message.history === undefined ? {} : { history: message.history }),
+        });
       },
       pathChanged: (peerId: string, path: LinkPath, previous: LinkPath) => {
         this.emit('path-change', { peerId, path, previous });
@@ -297,10 +316,10 @@ export class RoomClient extends Emitter<ClientEvents> {
         const link = this.links.get(peerId);
         return { path: link?.path ?? 'connecting', rttMs: link?.rttMs, iceState: link?.iceState ?? 'new' };
       },
-      sendToPeer: (peerId, room, data, whisper) => {
+      sendToPeer: (peerId, room, data, whisper, history) => {
         const link = this.ensureLink(peerId);
         if (link === undefined) throw new Error(`no link to ${peerId}`);
-        link.send({ room, data, whisper });
+        link.send(history === undefined ? { room, data, whisper } : { room, data, whisper, history });
       },
       leaveRoom: async (room) => {
         if (this.rooms.get(room.name) !== room) return;

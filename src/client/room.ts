@@ -11,6 +11,8 @@ export interface RoomMessage {
   path: LinkPath;
   /** Sent to this peer only. */
   whisper: boolean;
+  /** A replay by a server peer of an earlier room message: who sent it and when (ms since the epoch). */
+  history?: { from: string; at: number };
 }
 
 export interface PeerState extends PeerInfo {
@@ -31,7 +33,7 @@ export interface RoomEvents extends Record<string, unknown> {
 /** What a room needs from its client. */
 export interface RoomHost {
   linkState(peerId: string): { path: LinkPath; rttMs: number | undefined; iceState: string };
-  sendToPeer(peerId: string, room: string, data: string | Uint8Array, whisper: boolean): void;
+  sendToPeer(peerId: string, room: string, data: string | Uint8Array, whisper: boolean, history?: { from: string; at: number }): void;
   leaveRoom(room: Room): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export class Room extends Emitter<RoomEvents> {
     readonly name: string,
     private readonly host: RoomHost,
     /** What was asked for at join time: used again if the client must rejoin with a new session. */
-    readonly joinRequest: { name?: string; token?: string },
+    readonly joinRequest: { name?: string; token?: string; role?: 'peer' | 'server' },
   ) {
     super();
   }
@@ -66,6 +68,12 @@ export class Room extends Emitter<RoomEvents> {
       return;
     }
     for (const peerId of this.members.keys()) this.host.sendToPeer(peerId, this.name, data, false);
+  }
+
+  /** Replays an earlier room message to one member, marked as history (what server peers do for late joiners). */
+  sendHistory(to: string, item: { from: string; at: number; data: string | Uint8Array }): void {
+    if (!this.members.has(to)) throw new Error(`no peer ${to} in room ${this.name}`);
+    this.host.sendToPeer(to, this.name, item.data, false, { from: item.from, at: item.at });
   }
 
   leave(): Promise<void> {

@@ -16,6 +16,7 @@ import type { HubCore } from './hub-core.ts';
 import { createJoinAuthorizer } from './join-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_PUBLIC_DIR, resolveHubOptions, type HubOptions } from './options.ts';
+import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
 import { iceServersFor } from './turn-credentials.ts';
@@ -48,12 +49,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const options = resolveHubOptions(overrides);
   const logger = deps.logger ?? createLogger(options.logLevel);
   const bus = deps.bus ?? new MemoryBus(options);
-  const sessions = new SessionRegistry(options, bus, logger);
+  const watch = new RoomWatch(bus);
+  const sessions = new SessionRegistry(options, bus, watch, logger);
   const core: HubCore = {
     options,
     parseLimits: options,
     bus,
     sessions,
+    watch,
     logger,
     authorizeJoin: createJoinAuthorizer(options.authSecret),
     iceServersFor: (peerId) => iceServersFor(options, peerId),

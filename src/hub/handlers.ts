@@ -5,8 +5,9 @@
 import {
   CLOSE_CODES, encodeHubMessage,
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
-  type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage,
+  type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
+import { timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
 import { leaveRoom, sharedRoom } from './membership.ts';
@@ -19,10 +20,13 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (session.rooms.size >= core.options.maxRoomsPerConnection) {
     return conn.sendError('too-many-rooms', `a connection may be in ${core.options.maxRoomsPerConnection} rooms`, msg.id);
   }
-  const auth = await core.authorizeJoin(msg.room, msg.token);
+  const role = msg.role ?? 'peer';
+  const auth = role === 'server'
+    ? (isServerPeerSecret(core, msg.token) ? { ok: true as const } : { ok: false as const, reason: 'role server needs the server-peer secret' })
+    : await core.authorizeJoin(msg.room, msg.token);
   if (!auth.ok) return conn.sendError('unauthorized', auth.reason, msg.id);
 
-  const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role: 'peer' };
+  const me: PeerInfo = { peerId: session.peerId, name: ('name' in auth ? auth.name : undefined) ?? msg.name ?? '', role };
   const outcome = await core.bus.join(msg.room, me);
   if (!outcome.ok) {
     const why = outcome.code === 'room-full' ? `room has ${core.options.maxPeersPerRoom} peers` : `hub has ${core.options.maxRooms} rooms`;
@@ -45,12 +49,31 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   });
   // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
   core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
+  core.watch.joined(msg.room, role, outcome.others);
+}
+
+function isServerPeerSecret(core: HubCore, token: string | undefined): boolean {
+  const secret = core.options.serverPeerSecret;
+  return secret !== '' && token !== undefined && timingSafeEqual(token, secret);
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && cryptoTimingSafeEqual(x, y);
+}
+
+function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessage): void {
+  if (!isServerPeerSecret(core, msg.token)) return conn.sendError('unauthorized', 'watch-rooms needs the server-peer secret', msg.id);
+  core.watch.add(conn.session);
+  const rooms = core.watch.openRooms();
+  conn.send(msg.id === undefined ? { type: 'watching', rooms } : { type: 'watching', ref: msg.id, rooms });
 }
 
 async function leave(core: HubCore, conn: Connection, msg: LeaveMessage): Promise<void> {
   const { session } = conn;
   if (!session.rooms.delete(msg.room)) return conn.sendError('not-in-room', `not in room ${msg.room}`, msg.id);
-  await leaveRoom(core.bus, session.peerId, msg.room, 'left');
+  await leaveRoom(core.bus, core.watch, session.peerId, msg.room, 'left');
   conn.send(msg.id === undefined ? { type: 'left', room: msg.room } : { type: 'left', ref: msg.id, room: msg.room });
 }
 
@@ -127,6 +150,7 @@ function refreshIce(core: HubCore, conn: Connection, msg: RefreshIceMessage): vo
 
 export const handlers: { [T in ClientMessageType]: Handler<Extract<ClientMessage, { type: T }>> } = {
   'refresh-ice': refreshIce,
+  'watch-rooms': watchRooms,
   join,
   leave,
   signal,

@@ -4,6 +4,7 @@ import type { IceServer, ParseLimits } from '../protocol/index.ts';
 import type { JoinAuthorizer } from './join-token.ts';
 import type { Logger } from './logger.ts';
 import type { HubOptions } from './options.ts';
+import type { RoomWatch } from './room-watch.ts';
 import type { SessionRegistry } from './session-registry.ts';
 
 export interface HubCore {
@@ -11,6 +12,7 @@ export interface HubCore {
   readonly parseLimits: ParseLimits;
   readonly bus: RoomBus;
   readonly sessions: SessionRegistry;
+  readonly watch: RoomWatch;
   readonly logger: Logger;
   readonly authorizeJoin: JoinAuthorizer;
   /** ICE servers for one peer (TURN credentials are per peer). */

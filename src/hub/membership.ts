@@ -1,11 +1,14 @@
 /** Room membership steps shared by the handlers and the session life cycle. */
 import type { RoomBus } from '../bus/room-bus.ts';
 import { encodeHubMessage, type PeerLeftReason } from '../protocol/index.ts';
+import type { RoomWatch } from './room-watch.ts';
 
-/** Takes a peer out of a room and tells the members who remain. */
-export async function leaveRoom(bus: RoomBus, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
+/** Takes a peer out of a room, tells the members who remain, and the watchers if the room closed. */
+export async function leaveRoom(bus: RoomBus, watch: RoomWatch, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
+  const role = bus.members(room).find((p) => p.peerId === peerId)?.role;
   if (await bus.leave(room, peerId)) {
     bus.broadcast(room, encodeHubMessage({ type: 'peer-left', room, peerId, reason }));
+    watch.left(room, role);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
-  defaultsOf, intOption, listOption, stringOption, type OptionValues,
+  boolOption, defaultsOf, intOption, listOption, stringOption, type OptionValues,
 } from '../option-spec.ts';
 import { TURN_SECRET_PLACEHOLDER } from './turn-credentials.ts';
 
@@ -40,6 +40,9 @@ export const hubOptionSpecs = {
   stunUrls: listOption([], 'urls', 'STUN servers handed to clients in joined.iceServers, comma separated (stun:host:port)'),
   turnUrls: listOption([], 'urls', 'TURN servers handed to clients with fresh credentials, comma separated (turn:host:3478?transport=udp, turns:host:5349?transport=tcp)'),
   turnSecret: stringOption('', 'secret', "coturn's static-auth-secret (use-auth-secret); empty issues no TURN credentials", { env: 'ROOMWIRE_TURN_SECRET', secret: true }),
+  serverPeer: boolOption(true, 'run a server peer (history, bot commands) next to the hub, in its own process'),
+  serverPeerSecret: stringOption('', 'secret', 'secret a server peer presents to join with role server and watch rooms; empty: a random one for the embedded server peer', { env: 'ROOMWIRE_SERVER_PEER_SECRET', secret: true }),
+  historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
 };
 

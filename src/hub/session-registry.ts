@@ -9,6 +9,7 @@ import type { RoomBus } from '../bus/room-bus.ts';
 import type { PeerLeftReason } from '../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { leaveRoom } from './membership.ts';
+import type { RoomWatch } from './room-watch.ts';
 import { Session, type SessionLimits } from './session.ts';
 
 /** RFC 6455 §7.4.1: 1000 normal closure; 1005 a close frame without a code (what `ws.close()` sends). */
@@ -26,6 +27,7 @@ export class SessionRegistry {
   constructor(
     private readonly options: RegistryOptions,
     private readonly bus: RoomBus,
+    private readonly watch: RoomWatch,
     private readonly logger: Logger,
   ) {}
 
@@ -86,9 +88,10 @@ export class SessionRegistry {
     this.byPeerId.delete(session.peerId);
     this.byToken.delete(session.resumeToken);
     this.bus.detach(session.peerId);
+    this.watch.remove(session);
     const rooms = [...session.rooms.keys()];
     session.rooms.clear();
-    await Promise.all(rooms.map((room) => leaveRoom(this.bus, session.peerId, room, reason)));
+    await Promise.all(rooms.map((room) => leaveRoom(this.bus, this.watch, session.peerId, room, reason)));
   }
 
   /** Shutdown: no more grace periods; sessions end with the process. */

@@ -107,6 +107,11 @@ async function join(roomName: string, name: string): Promise<void> {
       incoming.delete(`${m.from}/${control.id}`);
       return;
     }
+    if (m.history !== undefined) {
+      const at = new Date(m.history.at).toLocaleTimeString();
+      log.add('history', m.data, { from: `${nameOf(m.history.from)} (earlier, ${at})`, path: m.path });
+      return;
+    }
     log.add(m.whisper ? 'whisper' : 'chat', m.data, { from, path: m.path });
   }
 

@@ -31,7 +31,10 @@ export interface JoinMessage {
   id?: RequestId;
   room: string;
   name?: string;
+  /** A join token; for role `server`, the hub's server-peer secret. */
   token?: string;
+  /** `server`: a server peer (needs the server-peer secret; does not count against maxPeersPerRoom). */
+  role?: PeerRole;
 }
 
 export interface LeaveMessage {
@@ -66,13 +69,21 @@ export interface ResumeMessage {
   received: number;
 }
 
+/** A server peer asks to hear when rooms open and close; answered with `watching`. */
+export interface WatchRoomsMessage {
+  type: 'watch-rooms';
+  id?: RequestId;
+  /** The hub's server-peer secret. */
+  token: string;
+}
+
 /** Asks for fresh iceServers (TURN credentials expire); answered with `ice-servers`. */
 export interface RefreshIceMessage {
   type: 'refresh-ice';
   id?: RequestId;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage;
+export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage | WatchRoomsMessage;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- hub -> client ----
@@ -158,6 +169,19 @@ export interface ResumedMessage {
   replayed: number;
 }
 
+/** Answer to `watch-rooms`: the rooms that have peers now. `room-opened`/`room-closed` follow. */
+export interface WatchingMessage {
+  type: 'watching';
+  ref?: RequestId;
+  rooms: string[];
+}
+
+/** To watchers: a room got its first peer (`room-opened`) or lost its last one (`room-closed`). */
+export interface RoomStateMessage {
+  type: 'room-opened' | 'room-closed';
+  room: string;
+}
+
 export interface IceServersMessage {
   type: 'ice-servers';
   ref?: RequestId;
@@ -181,6 +205,8 @@ export type HubMessage =
   | RelayDelivery
   | ResumedMessage
   | IceServersMessage
+  | WatchingMessage
+  | RoomStateMessage
   | ErrorMessage;
 export type HubMessageType = HubMessage['type'];
 

@@ -33,7 +33,8 @@ const checks: Record<ClientMessageType, FieldCheck> = {
   join: (f, l) =>
     field('room', nameProblem(f.room, l.maxRoomNameLength)) ??
     (f.name === undefined ? null : field('name', nameProblem(f.name, l.maxPeerNameLength))) ??
-    (f.token === undefined ? null : field('token', idProblem(f.token, MAX_TOKEN_LENGTH))),
+    (f.token === undefined ? null : field('token', idProblem(f.token, MAX_TOKEN_LENGTH))) ??
+    (f.role === undefined || f.role === 'peer' || f.role === 'server' ? null : 'role must be peer or server'),
   leave: (f, l) => field('room', nameProblem(f.room, l.maxRoomNameLength)),
   signal: (f) =>
     field('to', idProblem(f.to, MAX_ID_LENGTH)) ?? (f.data === undefined ? 'data is required' : null),
@@ -46,6 +47,7 @@ const checks: Record<ClientMessageType, FieldCheck> = {
     );
   },
   'refresh-ice': () => null,
+  'watch-rooms': (f) => field('token', idProblem(f.token, MAX_TOKEN_LENGTH)),
   resume: (f) =>
     field('token', idProblem(f.token, MAX_TOKEN_LENGTH)) ??
     (Number.isSafeInteger(f.received) && (f.received as number) >= 0 ? null : 'received must be a whole number >= 0'),
@@ -88,7 +90,7 @@ function failure(code: ErrorCode, message: string, ref: RequestId | undefined): 
   return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
 }
 
-const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'ice-servers', 'error']);
+const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'ice-servers', 'watching', 'room-opened', 'room-closed', 'error']);
 
 /**
  * For clients: a hub frame as a typed message, or null if it is not JSON or not a known type. The hub is

@@ -25,14 +25,19 @@ async function output(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 
 /** Reads the hub's JSON log lines until the "hub listening" one, and returns its port. */
 async function listeningPort(child: ChildProcessWithoutNullStreams): Promise<number> {
-  let buffered = '';
-  for await (const chunk of child.stdout) {
-    buffered += chunk;
-    for (const line of buffered.split('\n')) {
-      if (line.includes('"hub listening"')) return JSON.parse(line).port;
-    }
-  }
-  throw new Error('the hub exited before listening');
+  // 'data' events, not an async iterator: leaving a for-await loop would destroy stdout.
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk;
+      const line = buffered.split('\n').find((l) => l.includes('"hub listening"'));
+      if (line === undefined) return;
+      child.stdout.off('data', onData);
+      resolve(JSON.parse(line).port);
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', () => reject(new Error('the hub exited before listening')));
+  });
 }
 
 describe('roomwire CLI', () => {
@@ -72,6 +77,31 @@ describe('roomwire CLI', () => {
     const [code] = await exited;
     expect(code).toBe(0);
   });
+
+  it('runs a server peer next to the hub by default, which joins rooms as role server; --no-server-peer turns it off', async () => {
+    const child = run(['hub', '--host', '127.0.0.1', '--port', '0']);
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    const port = await listeningPort(child);
+    const c = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
+    await c.join('with-server');
+    expect(await c.next('peer-joined', 15_000)).toMatchObject({ role: 'server', name: 'server' });
+    child.kill('SIGTERM');
+    expect((await once(child, 'exit'))[0]).toBe(0);
+    expect(log).toContain('server peer started');
+
+    const bare = run(['hub', '--host', '127.0.0.1', '--port', '0', '--no-server-peer']);
+    let bareLog = '';
+    bare.stdout.on('data', (d) => (bareLog += d));
+    const barePort = await listeningPort(bare);
+    const d = await TestClient.connect(`ws://127.0.0.1:${barePort}/ws`);
+    expect((await d.join('alone')).peers).toEqual([]);
+    bare.kill('SIGTERM');
+    expect((await once(bare, 'exit'))[0]).toBe(0);
+    // the hub logs "server peer started" right after it listens when it starts one
+    expect(bareLog).toContain('hub closed');
+    expect(bareLog).not.toContain('server peer started');
+  }, 30_000);
 
   it('issues join tokens that a hub with the same secret accepts', async () => {
     const secret = 'cli-secret-abcdef';

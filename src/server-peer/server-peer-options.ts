@@ -1,0 +1,14 @@
+/** Options of `roomwire server-peer`; secret and history size share the hub's definitions. */
+import { hubOptionSpecs } from '../hub/options.ts';
+import { listOption, stringOption, type OptionValues } from '../option-spec.ts';
+
+export const serverPeerOptionSpecs = {
+  url: stringOption('ws://localhost:8080/ws', 'url', "the hub's signaling URL", { env: 'ROOMWIRE_URL' }),
+  secret: { ...hubOptionSpecs.serverPeerSecret, description: "the hub's server-peer secret (--server-peer-secret there)" },
+  rooms: listOption([], 'rooms', 'rooms to serve, comma separated; empty: every room the hub opens'),
+  historySize: hubOptionSpecs.historySize,
+  name: stringOption('server', 'name', 'display name in peer lists'),
+  bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/dice-bot.ts)'),
+};
+
+export type ServerPeerCliOptions = OptionValues<typeof serverPeerOptionSpecs>;
