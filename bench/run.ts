@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server.
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchHubRelay } from './hub-relay.ts';
+import { benchServerFanout } from './server-fanout.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
@@ -43,5 +44,12 @@ if (only === undefined || only === 'client') {
   console.log(`  werift 100 B with coalescing: ${fmt(w100.messagesPerSecond)} msg/s (target >= 20,000); ` +
     `${(w100.messagesPerSecond / pick('werift', 100, false).messagesPerSecond).toFixed(0)}x without coalescing; ` +
     `${(w100.messagesPerSecond / pick('node-datachannel', 100, true).messagesPerSecond).toFixed(2)}x node-datachannel`);
+}
+if (only === undefined || only === 'server') {
+  const seconds = quick ? 1 : 3;
+  const rows = [await benchServerFanout('werift', 10, seconds), await benchServerFanout('node-datachannel', 10, seconds)];
+  console.log(`\nserver peer fan-out: ~150 B chat messages broadcast by a role-server client to 10 werift members (another process), ${seconds} s`);
+  for (const r of rows) console.log(`  server on ${r.stack.padEnd(17)} ${fmt(r.messagesPerSecond).padStart(8)} msg/s delivered in aggregate, ${fmt(r.megabytesPerSecond, 2)} MB/s`);
+  console.log(`  werift: ${(rows[0]!.messagesPerSecond / 20_000).toFixed(2)}x the 20,000 msg/s target; ${(rows[0]!.messagesPerSecond / rows[1]!.messagesPerSecond).toFixed(2)}x node-datachannel`);
 }
 process.exit(0);
