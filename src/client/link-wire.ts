@@ -6,11 +6,14 @@
  *   ACK   0x02 seq:u32                               (cumulative: every DATA up to seq arrived)
  *   PING  0x03 time:f64                              (round-trip time, ms clock of the sender)
  *   PONG  0x04 time:f64                              (echo of a PING's time)
+ *   FWD   0x05 peerLength:u8 peer:utf8 length:u32 batch
+ *         (star topology: member -> server peer "deliver this batch of our link to `peer`";
+ *          server peer -> member "this batch comes from `peer`")
  *
  * Integers are big-endian. Pure: no Node or DOM APIs beyond TextEncoder/TextDecoder and atob/btoa.
  */
 
-export const RECORD = { data: 1, ack: 2, ping: 3, pong: 4 } as const;
+export const RECORD = { data: 1, ack: 2, ping: 3, pong: 4, forward: 5 } as const;
 
 /** DATA flags: how a chunk sits in its message, and what the message is. */
 export const FLAG = {
@@ -29,7 +32,8 @@ export type LinkRecord =
   | { kind: 'data'; seq: number; flags: number; payload: Uint8Array }
   | { kind: 'ack'; seq: number }
   | { kind: 'ping'; time: number }
-  | { kind: 'pong'; time: number };
+  | { kind: 'pong'; time: number }
+  | { kind: 'forward'; peer: string; batch: Uint8Array };
 
 export function encodeData(seq: number, flags: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(DATA_HEADER_BYTES + payload.length);
@@ -56,6 +60,17 @@ export function encodeTime(kind: 'ping' | 'pong', time: number): Uint8Array {
   return out;
 }
 
+export function encodeForward(peer: string, batch: Uint8Array): Uint8Array {
+  const id = new TextEncoder().encode(peer);
+  const out = new Uint8Array(2 + id.length + 4 + batch.length);
+  out[0] = RECORD.forward;
+  out[1] = id.length;
+  out.set(id, 2);
+  new DataView(out.buffer).setUint32(2 + id.length, batch.length);
+  out.set(batch, 6 + id.length);
+  return out;
+}
+
 /** Joins records into one batch. */
 export function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
@@ -69,6 +84,25 @@ export function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8A
 }
 
 export class WireError extends Error {}
+
+/** The byte ranges of the records of a batch, in order (each a view into the batch). */
+export function splitRecords(batch: Uint8Array): Uint8Array[] {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const out: Uint8Array[] = [];
+  let i = 0;
+  while (i < batch.length) {
+    const kind = batch[i];
+    let end: number;
+    if (kind === RECORD.data) end = i + DATA_HEADER_BYTES + view.getUint32(i + 6);
+    else if (kind === RECORD.ack) end = i + ACK_BYTES;
+    else if (kind === RECORD.ping || kind === RECORD.pong) end = i + TIME_BYTES;
+    else if (kind === RECORD.forward) end = i + 6 + batch[i + 1]! + view.getUint32(i + 2 + batch[i + 1]!);
+    else throw new WireError(`unknown record kind ${kind}`);
+    out.push(batch.subarray(i, end));
+    i = end;
+  }
+  return out;
+}
 
 /** Splits a batch into records. Throws WireError on a truncated or unknown record. */
 export function decodeBatch(batch: Uint8Array): LinkRecord[] {
@@ -88,6 +122,15 @@ export function decodeBatch(batch: Uint8Array): LinkRecord[] {
       if (i + ACK_BYTES > batch.length) throw new WireError('truncated ack');
       records.push({ kind: 'ack', seq: view.getUint32(i + 1) });
       i += ACK_BYTES;
+    } else if (kind === RECORD.forward) {
+      const idLength = batch[i + 1] ?? 0;
+      if (i + 6 + idLength > batch.length) throw new WireError('truncated forward');
+      const peer = new TextDecoder().decode(batch.subarray(i + 2, i + 2 + idLength));
+      const length = view.getUint32(i + 2 + idLength);
+      const end = i + 6 + idLength + length;
+      if (end > batch.length) throw new WireError('truncated forward batch');
+      records.push({ kind: 'forward', peer, batch: batch.subarray(i + 6 + idLength, end) });
+      i = end;
     } else if (kind === RECORD.ping || kind === RECORD.pong) {
       if (i + TIME_BYTES > batch.length) throw new WireError('truncated ping');
       records.push({ kind: kind === RECORD.ping ? 'ping' : 'pong', time: view.getFloat64(i + 1) });

@@ -5,19 +5,24 @@
  *   connecting --p2pTimeoutMs, ICE failure, or P2P off--> relay (through the hub)
  *   direct | turn --ICE disconnected--> relay, and back when ICE reconnects
  *   direct | turn --channel closed, ICE failed--> relay; the impolite side retries P2P with backoff
+ *   any --the room becomes a star--> star (through the server peer; relay while it is unreachable);
+ *   star --the room becomes a mesh--> P2P again
  *
  * Messages are numbered per link (ReliableSender/ReliableReceiver): whatever path carries them, and
  * however often it changes, each arrives once and in order. On every path change, what is not yet
  * acknowledged is sent again on the new path; the receiver drops the duplicates.
  */
 import type { IceServer } from '../protocol/index.ts';
-import { concat, decodeBatch, encodeAck, encodeTime, fromBase64, toBase64, WireError } from './link-wire.ts';
+import { concat, decodeBatch, encodeAck, encodeForward, encodeTime, fromBase64, splitRecords, toBase64, WireError } from './link-wire.ts';
 import type { ClientOptions } from './options.ts';
 import { P2PAttempt, type AttemptSignal } from './p2p-attempt.ts';
 import { ReliableReceiver, ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-stream.ts';
 import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, type RtcFactory } from './rtc.ts';
 
-export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay';
+/** star: through the server peer's DataChannels (a room in star topology). */
+export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay' | 'star';
+
+export type StarSend = 'sent' | 'busy' | 'unavailable';
 
 /** What a link asks of its client. */
 export interface LinkHost {
@@ -32,6 +37,10 @@ export interface LinkHost {
   relayBatchBytes(): number;
   /** Whether every relay frame handed over so far has left for the hub. */
   relayIdle(): boolean;
+  /** Star topology: hands a batch of this link to the server peer's link, to be forwarded to `to`. */
+  sendViaServer(to: string, batch: Uint8Array): StarSend;
+  /** A FORWARD record arrived on this link (from the server peer, or to be forwarded by us). */
+  forwarded(via: string, peer: string, batch: Uint8Array): void;
   deliver(from: string, message: LinkMessage, path: LinkPath): void;
   pathChanged(peerId: string, path: LinkPath, previous: LinkPath): void;
 }
@@ -87,6 +96,9 @@ export class PeerLink {
   private readonly retransmitTimer: ReturnType<typeof setInterval>;
   /** Set when an ACK shrank what is unacknowledged since the last retransmit check. */
   private ackProgress = false;
+  /** The room(s) shared with this peer are stars: no P2P; batches go through the server peer. */
+  private star = false;
+  private starRetry: ReturnType<typeof setTimeout> | undefined;
   /** The path the DataChannel takes (direct or turn), once known. */
   private p2pPath: 'direct' | 'turn' = 'direct';
   private closed = false;
@@ -128,6 +140,7 @@ export class PeerLink {
   /** A `signal` from the peer through the hub. */
   onSignal(data: LinkSignal): void {
     if (this.closed) return;
+    if (this.star && !data.noP2P) return; // a peer that has not heard of the star yet: it will
     if (data.noP2P) {
       this.remoteNoP2P = true;
       this.iceState = 'off';
@@ -154,6 +167,46 @@ export class PeerLink {
     void this.attempt!.handle(data);
   }
 
+  /**
+   * Star topology on or off for this link. Switching is lossless like every path change: whatever is
+   * unacknowledged goes again on the new path and the receiver drops duplicates.
+   */
+  setStar(on: boolean): void {
+    if (this.closed || on === this.star) return;
+    this.star = on;
+    if (on) {
+      clearTimeout(this.p2pTimer);
+      clearTimeout(this.retryTimer);
+      void this.stopAttempt();
+      this.iceState = 'off';
+      this.switchTo('star');
+      return;
+    }
+    this.iceState = 'new';
+    if (this.host.rtc === undefined || this.remoteNoP2P) return this.useRelay();
+    this.armP2PTimeout();
+    if (!this.polite) {
+      this.gen++;
+      this.startAttempt();
+    }
+    // keeps using the star until the DataChannel opens (or relay if the p2p timeout passes)
+  }
+
+  /** A batch of this link that the server peer forwarded (star topology). */
+  onForwarded(batch: Uint8Array): void {
+    this.receiveBatch(batch, 'star');
+  }
+
+  /** Queues a FORWARD record on this link (which must lead to or from a server peer). */
+  forward(peer: string, batch: Uint8Array): void {
+    this.queueControl(encodeForward(peer, batch));
+  }
+
+  /** Records waiting on this link: the server peer's link is "busy" beyond a bound. */
+  get backlog(): number {
+    return this.control.length + this.outbox.length;
+  }
+
   /** A hub `relay` from the peer. */
   onRelay(batch: string): void {
     let bytes: Uint8Array;
@@ -175,6 +228,7 @@ export class PeerLink {
     clearTimeout(this.p2pTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.relayRetry);
+    clearTimeout(this.starRetry);
     this.closing = this.stopAttempt();
     return this.closing;
   }
@@ -249,13 +303,17 @@ export class PeerLink {
 
   /** Send through the hub from now on, starting with whatever is unacknowledged. */
   private useRelay(): void {
-    this.setPath('relay');
+    this.switchTo(this.star ? 'star' : 'relay');
+  }
+
+  private switchTo(path: 'relay' | 'star'): void {
+    this.setPath(path);
     this.outbox = this.sender.pending();
     this.scheduleFlush();
   }
 
   private attemptFailed(attempt: P2PAttempt | undefined, _reason: string): void {
-    if (this.closed || attempt !== this.attempt) return;
+    if (this.closed || attempt !== this.attempt || this.star) return;
     this.iceState = 'failed';
     this.stopAttempt();
     this.useRelay();
@@ -304,6 +362,7 @@ export class PeerLink {
   private flush(): void {
     if (this.closed) return;
     const channel = this.channel;
+    if (this.path === 'star') return this.flushToServer();
     if (this.path !== 'relay' && channel !== undefined && channel.readyState === 'open') {
       const o = this.host.options;
       while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
@@ -325,6 +384,27 @@ export class PeerLink {
       while (this.outbox.length > 0 || this.control.length > 0) this.host.sendRelay(this.peerId, toBase64(this.takeBatch(limit)));
     }
     // connecting: keep everything until a path exists
+  }
+
+  /** Star: batches go to the server peer's link; relay while it is unreachable, wait while it is busy. */
+  private flushToServer(): void {
+    while (this.outbox.length > 0 || this.control.length > 0) {
+      const batch = this.takeBatch(this.host.options.batchBytes);
+      const outcome = this.host.sendViaServer(this.peerId, batch);
+      if (outcome === 'sent') continue;
+      if (outcome === 'unavailable') {
+        // no open DataChannel to a server peer (yet): this batch goes by the hub; so do the next ones
+        this.host.sendRelay(this.peerId, toBase64(batch));
+        continue;
+      }
+      // busy: put the records back (they are whole records) and try again shortly
+      this.control.unshift(...decodeBatchRecords(batch));
+      this.starRetry ??= setTimeout(() => {
+        this.starRetry = undefined;
+        this.flush();
+      }, RELAY_RETRY_MS);
+      return;
+    }
   }
 
   /** Control records first, then data, up to `limit` bytes (at least one record). */
@@ -365,8 +445,10 @@ export class PeerLink {
         if (this.sender.unackedCount < before) this.ackProgress = true;
       } else if (r.kind === 'ping') {
         this.queueControl(encodeTime('pong', r.time));
-      } else {
+      } else if (r.kind === 'pong') {
         this.rttMs = Math.max(0, nowMs() - r.time);
+      } else {
+        this.host.forwarded(this.peerId, r.peer, r.batch.slice());
       }
     }
     if (gotData) this.scheduleAck();
@@ -387,7 +469,7 @@ export class PeerLink {
    * retransmitMs passed without an acknowledgement, and nothing is still waiting to leave, resend.
    */
   private retransmitIfStalled(): void {
-    const stalled = this.path === 'relay' && this.sender.unackedCount > 0 && !this.ackProgress && this.host.relayIdle();
+    const stalled = (this.path === 'relay' || this.path === 'star') && this.sender.unackedCount > 0 && !this.ackProgress && this.host.relayIdle();
     this.ackProgress = false;
     if (!stalled) return;
     this.outbox = this.sender.pending();
@@ -399,6 +481,11 @@ export class PeerLink {
 const RELAY_RETRY_MS = 10;
 /** ACK delay on the relay path, as a multiple of ackDelayMs */
 const RELAY_ACK_FACTOR = 5;
+
+/** The records of a batch this link built itself (so it is well formed), as separate byte arrays. */
+function decodeBatchRecords(batch: Uint8Array): Uint8Array[] {
+  return splitRecords(batch);
+}
 
 function nowMs(): number {
   return performance.now();

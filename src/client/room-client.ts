@@ -4,10 +4,10 @@
  * The same code runs in the browser (its WebSocket and RTCPeerConnection by default) and in Node
  * (src/client/node.ts injects ws and werift).
  */
-import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, WatchingMessage } from '../protocol/index.ts';
+import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, PeerRole, Topology, WatchingMessage } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 import { resolveClientOptions, type ClientOptions } from './options.ts';
-import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal } from './peer-link.ts';
+import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal, type StarSend } from './peer-link.ts';
 import type { LinkMessage } from './reliable-stream.ts';
 import { Room, type RoomHost } from './room.ts';
 import type { RtcFactory } from './rtc.ts';
@@ -61,7 +61,10 @@ export class RoomClient extends Emitter<ClientEvents> {
     this.signaling.on('state', (s) => this.emit('signaling', s));
     this.signaling.on('resumed', (m) => {
       this.setIceServers(m.iceServers);
-      for (const { room, peers } of m.rooms) this.syncMembers(room, peers);
+      for (const { room, peers, topology } of m.rooms) {
+        this.syncMembers(room, peers);
+        this.setTopology(room, topology);
+      }
     });
     this.signaling.on('session-lost', () => void this.rejoinAll());
     this.linkHost = this.createLinkHost();
@@ -154,6 +157,7 @@ export class RoomClient extends Emitter<ClientEvents> {
         const info: PeerInfo = { peerId: m.peerId, name: m.name, role: m.role };
         room.members.set(m.peerId, info);
         this.ensureLink(m.peerId);
+        if (info.role === 'server') this.updateStarLinks(); // a star may now have its hub
         room.notify('peer-joined', info);
         return;
       }
@@ -163,6 +167,7 @@ export class RoomClient extends Emitter<ClientEvents> {
         if (room === undefined || info === undefined) return;
         room.members.delete(m.peerId);
         this.dropLinkIfUnshared(m.peerId);
+        if (info.role === 'server') this.updateStarLinks(); // a star without its server peer: back to P2P
         room.notify('peer-left', { peerId: m.peerId, name: info.name, reason: m.reason });
         return;
       }
@@ -171,9 +176,13 @@ export class RoomClient extends Emitter<ClientEvents> {
         if (handle === undefined) return;
         this.rooms.set(m.room, handle);
         this.setIceServers(m.iceServers);
+        handle.topology = m.topology ?? 'mesh';
         this.syncMembers(m.room, m.peers);
         return;
       }
+      case 'topology':
+        this.setTopology(m.room, m.topology);
+        return;
       case 'room-opened':
       case 'room-closed':
         this.emit(m.type, m.room);
@@ -238,6 +247,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       this.ensureLink(peerId);
       room.notify('peer-joined', info);
     }
+    this.updateStarLinks(); // the server peer may have come later in the list than the links it serves
   }
 
   /** The hub lost our session (we were away too long): same rooms, new peer id, new links. */
@@ -270,8 +280,70 @@ export class RoomClient extends Emitter<ClientEvents> {
     if (link === undefined && this.sharesRoomWith(peerId)) {
       link = new PeerLink(peerId, this.linkHost);
       this.links.set(peerId, link);
+      link.setStar(this.starWith(peerId));
     }
     return link;
+  }
+
+  // ---- star topology ----
+
+  private setTopology(roomName: string, topology: Topology): void {
+    const room = this.rooms.get(roomName);
+    if (room === undefined || room.topology === topology) return;
+    room.topology = topology;
+    this.updateStarLinks();
+    room.notify('topology', topology);
+  }
+
+  private roleOf(peerId: string): PeerRole | undefined {
+    for (const room of this.rooms.values()) {
+      const info = room.members.get(peerId);
+      if (info !== undefined) return info.role;
+    }
+    return undefined;
+  }
+
+  /** I am a server peer in some room (server peers forward; they never use the star themselves). */
+  private amServer(): boolean {
+    for (const room of this.rooms.values()) if (room.joinRequest.role === 'server') return true;
+    return false;
+  }
+
+  /** Talk to `peerId` through a server peer: every room we share is a star with a server peer in it. */
+  private starWith(peerId: string): boolean {
+    if (this.amServer() || this.roleOf(peerId) === 'server') return false;
+    let shared = 0;
+    for (const room of this.rooms.values()) {
+      if (!room.members.has(peerId)) continue;
+      shared++;
+      if (room.topology !== 'star' || this.serverIn(room) === undefined) return false;
+    }
+    return shared > 0;
+  }
+
+  private shareRoom(a: string, b: string): boolean {
+    for (const room of this.rooms.values()) if (room.members.has(a) && room.members.has(b)) return true;
+    return false;
+  }
+
+  private serverIn(room: Room): string | undefined {
+    for (const [peerId, info] of room.members) if (info.role === 'server') return peerId;
+    return undefined;
+  }
+
+  private updateStarLinks(): void {
+    for (const [peerId, link] of this.links) link.setStar(this.starWith(peerId));
+  }
+
+  /** The open link to a server peer that shares a star room with `peerId`. */
+  private serverLinkFor(peerId: string): PeerLink | undefined {
+    for (const room of this.rooms.values()) {
+      if (room.topology !== 'star' || !room.members.has(peerId)) continue;
+      const server = this.serverIn(room);
+      const link = server === undefined ? undefined : this.links.get(server);
+      if (link !== undefined && (link.path === 'direct' || link.path === 'turn')) return link;
+    }
+    return undefined;
   }
 
   private dropLinkIfUnshared(peerId: string): void {
@@ -295,6 +367,20 @@ export class RoomClient extends Emitter<ClientEvents> {
         return Math.max(1024, Math.floor(((frame - 256) * 3) / 4));
       },
       relayIdle: () => this.signaling.backlog === 0,
+      sendViaServer: (to: string, batch: Uint8Array): StarSend => {
+        const server = this.serverLinkFor(to);
+        if (server === undefined) return 'unavailable';
+        if (server.backlog > STAR_BACKLOG_RECORDS) return 'busy';
+        server.forward(to, batch);
+        return 'sent';
+      },
+      forwarded: (via: string, peer: string, batch: Uint8Array) => {
+        if (this.roleOf(via) === 'server') {
+          this.ensureLink(peer)?.onForwarded(batch); // from `peer`, through the server peer
+        } else if (this.amServer() && this.shareRoom(via, peer)) {
+          this.links.get(peer)?.forward(via, batch); // we are the server peer: pass it on, between room mates only
+        }
+      },
       deliver: (from: string, message: LinkMessage, path: LinkPath) => {
         const room = this.rooms.get(message.room);
         if (room === undefined || !room.members.has(from)) return;
@@ -331,6 +417,9 @@ export class RoomClient extends Emitter<ClientEvents> {
     };
   }
 }
+
+/** Records queued on a server peer's link beyond which star traffic waits (backpressure). */
+const STAR_BACKLOG_RECORDS = 256;
 
 function globalWebSocket(): WebSocketFactory {
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => never }).WebSocket;

@@ -1,5 +1,5 @@
 /** One room as the application sees it: its members, their links' paths, messages in and out. */
-import type { PeerInfo, PeerLeftReason } from '../protocol/index.ts';
+import type { PeerInfo, PeerLeftReason, Topology } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 import type { LinkPath } from './peer-link.ts';
 
@@ -28,6 +28,7 @@ export interface RoomEvents extends Record<string, unknown> {
   'peer-joined': PeerInfo;
   'peer-left': { peerId: string; name: string; reason: PeerLeftReason };
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
+  topology: Topology;
 }
 
 /** What a room needs from its client. */
@@ -45,6 +46,8 @@ export interface SendOptions {
 export class Room extends Emitter<RoomEvents> {
   /** The other members, by peer id. */
   readonly members = new Map<string, PeerInfo>();
+  /** mesh, or star through the server peer (the hub decides; `topology` events tell changes). */
+  topology: Topology = 'mesh';
 
   constructor(
     readonly name: string,

@@ -49,7 +49,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const options = resolveHubOptions(overrides);
   const logger = deps.logger ?? createLogger(options.logLevel);
   const bus = deps.bus ?? new MemoryBus(options);
-  const watch = new RoomWatch(bus);
+  const watch = new RoomWatch(bus, options.meshLimit);
   const sessions = new SessionRegistry(options, bus, watch, logger);
   const core: HubCore = {
     options,

@@ -46,6 +46,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
     peers: outcome.others,
     iceServers: core.iceServersFor(session.peerId),
     resumeToken: session.resumeToken,
+    topology: core.watch.topology(msg.room),
   });
   // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
   core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
@@ -136,6 +137,7 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     rooms: [...target.rooms.keys()].map((room) => ({
       room,
       peers: core.bus.members(room).filter((p) => p.peerId !== target.peerId),
+      topology: core.watch.topology(room),
     })),
     iceServers: core.iceServersFor(target.peerId),
     replayed: missed.length,

@@ -42,6 +42,7 @@ export const hubOptionSpecs = {
   turnSecret: stringOption('', 'secret', "coturn's static-auth-secret (use-auth-secret); empty issues no TURN credentials", { env: 'ROOMWIRE_TURN_SECRET', secret: true }),
   serverPeer: boolOption(true, 'run a server peer (history, bot commands) next to the hub, in its own process'),
   serverPeerSecret: stringOption('', 'secret', 'secret a server peer presents to join with role server and watch rooms; empty: a random one for the embedded server peer', { env: 'ROOMWIRE_SERVER_PEER_SECRET', secret: true }),
+  meshLimit: intOption(8, 'peers', 'a room with more peers than this, and a server peer in it, becomes a star through the server peer'),
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
 };

@@ -11,6 +11,9 @@ export type RequestId = string | number;
 
 export type PeerRole = 'peer' | 'server';
 
+/** mesh: every member has a DataChannel to every other; star: members talk through the server peer. */
+export type Topology = 'mesh' | 'star';
+
 export interface PeerInfo {
   peerId: string;
   name: string;
@@ -117,6 +120,7 @@ export interface JoinedMessage {
   peers: PeerInfo[];
   iceServers: IceServer[];
   resumeToken: string;
+  topology: Topology;
 }
 
 export interface LeftMessage {
@@ -156,6 +160,7 @@ export interface RelayDelivery {
 export interface ResumedRoom {
   room: string;
   peers: PeerInfo[];
+  topology: Topology;
 }
 
 export interface ResumedMessage {
@@ -174,6 +179,13 @@ export interface WatchingMessage {
   type: 'watching';
   ref?: RequestId;
   rooms: string[];
+}
+
+/** To every member: the room switched between mesh and star. */
+export interface TopologyMessage {
+  type: 'topology';
+  room: string;
+  topology: Topology;
 }
 
 /** To watchers: a room got its first peer (`room-opened`) or lost its last one (`room-closed`). */
@@ -207,6 +219,7 @@ export type HubMessage =
   | IceServersMessage
   | WatchingMessage
   | RoomStateMessage
+  | TopologyMessage
   | ErrorMessage;
 export type HubMessageType = HubMessage['type'];
 

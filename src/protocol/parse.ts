@@ -90,7 +90,7 @@ function failure(code: ErrorCode, message: string, ref: RequestId | undefined): 
   return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
 }
 
-const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'ice-servers', 'watching', 'room-opened', 'room-closed', 'error']);
+const HUB_MESSAGE_TYPES = new Set<string>(['welcome', 'joined', 'left', 'peer-joined', 'peer-left', 'signal', 'relay', 'resumed', 'ice-servers', 'watching', 'room-opened', 'room-closed', 'topology', 'error']);
 
 /**
  * For clients: a hub frame as a typed message, or null if it is not JSON or not a known type. The hub is
