@@ -140,3 +140,53 @@ describe('a star room of 12', () => {
     }
   }, 180_000);
 });
+
+describe('server peer restart', () => {
+  it('members of a star ride out a killed server peer process (hub relay, then P2P) and lose nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    const { once } = await import('node:events');
+    const { fileURLToPath } = await import('node:url');
+    const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
+    const hub = await startHub({ serverPeerSecret: SECRET, meshLimit: 2, resumeGraceMs: 1_000 });
+    const startServerPeer = () => spawn(process.execPath, [BIN, 'server-peer', '--url', hub.url], {
+      env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: SECRET, NODE_ENV: 'production' }, stdio: 'ignore',
+    });
+    let child = startServerPeer();
+    const previous = t;
+    t = hub;
+    try {
+      const members: Member[] = [];
+      for (let i = 0; i < 3; i++) members.push(await member('restart', `r${i}`));
+      await until(() => members.every((m) => peersOf(m).length === 2 && peersOf(m).every((p) => p.path === 'star')
+        && serverOf(m)?.path === 'direct'), 'a star', 30_000);
+      const [a, b] = [members[0]!, members[1]!];
+      const sent: string[] = [];
+      let n = 0;
+      const pump = setInterval(() => {
+        for (let i = 0; i < 4; i++) {
+          const text = `s${n++}`;
+          sent.push(text);
+          a.room.send(text, { to: b.client.peerId });
+        }
+      }, 15);
+      await until(() => b.inbox.length > 20, 'traffic flows through the star');
+      child.kill('SIGKILL'); // no goodbye: the hub notices the socket drop, then the grace passes
+      await once(child, 'exit');
+      await until(() => members.every((m) => serverOf(m) === undefined), 'the server peer is gone after its grace', 20_000);
+      await until(() => peersOf(a).every((p) => p.path === 'direct'), 'members fall back to P2P', 30_000);
+      child = startServerPeer();
+      await until(() => members.every((m) => serverOf(m)?.path === 'direct' && peersOf(m).every((p) => p.path === 'star')), 'a star again', 30_000);
+      clearInterval(pump);
+      const got = () => b.inbox.filter((g) => g.from === a.client.peerId).map((g) => g.data);
+      await until(() => got().length >= sent.length, `all ${sent.length} messages`);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got()).toEqual(sent);
+      const paths = new Set(b.inbox.map((g) => g.path));
+      expect(paths.has('star') && paths.has('direct')).toBe(true); // (and 'relay' while the server link was down)
+    } finally {
+      t = previous;
+      child.kill('SIGKILL');
+      await hub.hub.close();
+    }
+  }, 120_000);
+});
