@@ -48,7 +48,7 @@ if (only === undefined || only === 'client') {
 if (only === undefined || only === 'server') {
   const seconds = quick ? 1 : 3;
   const rows = [await benchServerFanout('werift', 10, seconds), await benchServerFanout('node-datachannel', 10, seconds)];
-  console.log(`\nserver peer fan-out: ~150 B chat messages broadcast by a role-server client to 10 werift members (another process), ${seconds} s`);
+  console.log(`\nserver peer fan-out: ~150 B chat messages broadcast by the server peer to 10 werift members (another process) of a star room, ${seconds} s`);
   for (const r of rows) console.log(`  server on ${r.stack.padEnd(17)} ${fmt(r.messagesPerSecond).padStart(8)} msg/s delivered in aggregate, ${fmt(r.megabytesPerSecond, 2)} MB/s`);
   console.log(`  werift: ${(rows[0]!.messagesPerSecond / 20_000).toFixed(2)}x the 20,000 msg/s target; ${(rows[0]!.messagesPerSecond / rows[1]!.messagesPerSecond).toFixed(2)}x node-datachannel`);
 }

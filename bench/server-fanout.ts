@@ -1,5 +1,5 @@
 /**
- * Server peer fan-out: a room client joined as role `server` broadcasts 100-200 B chat messages to 10
+ * Server peer fan-out: a room client joined as role `server` (10 members > meshLimit 8: a star room) broadcasts 100-200 B chat messages to 10
  * werift members (in another process), as fast as its links take them; aggregate delivered messages/s.
  * Run with werift, then node-datachannel, as the server side's RTCPeerConnection.
  */
@@ -39,6 +39,7 @@ export async function benchServerFanout(stack: FanoutResult['stack'], members: n
       if (Date.now() > deadline) throw new Error('members did not all connect');
       await new Promise((res) => setTimeout(res, 10));
     }
+    if (r.topology !== 'star') throw new Error(`expected a star room, got ${r.topology}`);
     const links = r.peers().map((p) => server.link(p.peerId)!);
     let n = 0;
     const message = () => `{"t":"chat","n":${n++},"text":"${'x'.repeat(120)}"}`; // about 150 B
