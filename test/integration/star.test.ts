@@ -2,6 +2,9 @@
  * Star topology: past meshLimit peers (with a server peer present) members talk through the server peer;
  * every message still arrives exactly once and in order, across the switch in both directions.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room, RoomMessage } from '../../src/client/room.ts';
 import type { RoomClient } from '../../src/client/room-client.ts';
@@ -143,9 +146,6 @@ describe('a star room of 12', () => {
 
 describe('server peer restart', () => {
   it('members of a star ride out a killed server peer process (hub relay, then P2P) and lose nothing', async () => {
-    const { spawn } = await import('node:child_process');
-    const { once } = await import('node:events');
-    const { fileURLToPath } = await import('node:url');
     const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
     const hub = await startHub({ serverPeerSecret: SECRET, meshLimit: 2, resumeGraceMs: 1_000 });
     const startServerPeer = () => spawn(process.execPath, [BIN, 'server-peer', '--url', hub.url], {
