@@ -3,7 +3,8 @@ import type { LinkPath } from '../client/peer-link.ts';
 import type { PeerInfo } from '../protocol/index.ts';
 
 export type BotEvent =
-  | { event: 'joined'; room: string; peerId: string; name: string; peers: (PeerInfo & { path: LinkPath })[] }
+  | { event: 'joined'; room: string; peerId: string; name: string; topology: string; peers: (PeerInfo & { path: LinkPath })[] }
+  | { event: 'topology'; room: string; topology: string }
   | { event: 'peer-joined'; room: string; peerId: string; name: string; role: string }
   | { event: 'peer-left'; room: string; peerId: string; name: string; reason: string }
   | { event: 'message'; room: string; from: string; name: string; data: string; binary: boolean; whisper: boolean; path: LinkPath; history?: boolean }
@@ -21,8 +22,10 @@ export function formatEvent(e: BotEvent, json: boolean): string | undefined {
   switch (e.event) {
     case 'joined': {
       const peers = e.peers.map((p) => `${who(p.name, p.peerId)} (${p.path})`).join(', ');
-      return `* joined ${e.room} as ${e.name} (${short(e.peerId)}); ${e.peers.length} other peer(s)${peers ? ': ' + peers : ''}`;
+      return `* joined ${e.room} as ${e.name} (${short(e.peerId)}, ${e.topology}); ${e.peers.length} other peer(s)${peers ? ': ' + peers : ''}`;
     }
+    case 'topology':
+      return `* ${e.room} is now a ${e.topology === 'star' ? 'star (through the server peer)' : 'mesh'}`;
     case 'peer-joined':
       return `* ${who(e.name, e.peerId)} joined${e.role === 'server' ? ' (server peer)' : ''}`;
     case 'peer-left':

@@ -93,7 +93,8 @@ export async function runBot(options: BotOptions, io: BotIo): Promise<number> {
     }
   };
 
-  print({ event: 'joined', room: room.name, peerId: client.peerId, name, peers: room.peers() });
+  print({ event: 'joined', room: room.name, peerId: client.peerId, name, topology: room.topology, peers: room.peers() });
+  room.on('topology', (topology) => print({ event: 'topology', room: room.name, topology }));
   room.on('peer-joined', (p) => {
     print({ event: 'peer-joined', room: room.name, ...p });
     guard('onPeerJoined', () => script.onPeerJoined?.(p, ctx));

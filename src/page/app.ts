@@ -84,6 +84,16 @@ async function join(roomName: string, name: string): Promise<void> {
   room.on('peer-joined', (p) => log.add('system', `${p.name || shortId(p.peerId)} joined`));
   room.on('peer-left', (p) => log.add('system', `${p.name || shortId(p.peerId)} left`));
   room.on('path-change', (e) => log.add('system', `${nameOf(e.peerId)}: ${e.previous} → ${e.path}`));
+  const showTopology = () => {
+    const node = byTestId('topology');
+    node.textContent = room.topology === 'star' ? 'star: through the server peer' : 'mesh: a DataChannel to every peer';
+    node.dataset.topology = room.topology;
+  };
+  showTopology();
+  room.on('topology', (topology) => {
+    showTopology();
+    log.add('system', topology === 'star' ? 'the room is now a star: messages go through the server peer' : 'the room is a mesh again');
+  });
   room.on('message', (m: RoomMessage) => void onMessage(m));
 
   async function onMessage(m: RoomMessage): Promise<void> {

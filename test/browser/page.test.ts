@@ -142,3 +142,36 @@ describe('the demo page', () => {
     other.close();
   }, 60_000);
 });
+
+describe('the demo page in a star room', () => {
+  it('shows the topology and the "via server peer" path, and chats through the server peer', async () => {
+    const { ServerPeer } = await import('../../src/server-peer/server-peer.ts');
+    const hub = await startHub({ serverPeerSecret: 'page-star', meshLimit: 1 });
+    const peer = new ServerPeer({ url: hub.url, secret: 'page-star', rooms: [], historySize: 10, name: 'server' });
+    await peer.start();
+    try {
+      const early = await connectClient(hub.url);
+      clients.push(early);
+      const earlyRoom = await early.join('galaxy', { name: 'early' });
+      const inbox = collect(earlyRoom);
+      await until(() => [...earlyRoom.members.values()].some((p) => p.role === 'server'), 'the server peer is in the room');
+      earlyRoom.send('said before you came');
+      earlyRoom.send('/help'); // answered only after the server peer has the message above
+      await until(() => inbox.some((m) => typeof m.data === 'string' && m.data.includes('/who')), 'the server peer has it');
+      const page = await openPage(browser, `${hub.httpUrl}/?room=galaxy&name=browser`);
+      await expect.poll(() => page.getByTestId('topology').getAttribute('data-topology'), { timeout: 20_000 }).toBe('star');
+      await expect.poll(() => pathOf(page, 'early'), { timeout: 20_000 }).toBe('star');
+      await expect.poll(() => pathOf(page, 'server'), { timeout: 20_000 }).toBe('direct');
+      await page.locator('[data-testid="log-entry"][data-kind="history"]', { hasText: 'said before you came' }).waitFor();
+      await say(page, 'hello through the star');
+      await until(() => inbox.some((m) => m.data === 'hello through the star' && m.path === 'star'), 'werift gets it via the server peer');
+      earlyRoom.send('and back');
+      await page.locator('[data-testid="log-entry"][data-path="star"]', { hasText: 'and back' }).waitFor();
+      await screenshot(page, 'star-room');
+      await page.context().close();
+    } finally {
+      await peer.close();
+      await hub.hub.close();
+    }
+  }, 60_000);
+});
