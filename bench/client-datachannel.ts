@@ -5,14 +5,12 @@
  *   for werift and, as a yardstick, node-datachannel (libdatachannel) running the same client code.
  * The receiver runs in its own process so that each side has a core.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createNodeClient } from '../src/client/node.ts';
 import type { RoomClient } from '../src/client/room-client.ts';
 import { createHub } from '../src/hub/create-hub.ts';
 import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
+import { forkCountingChild, measureDelivery } from './counting-child.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -65,16 +63,10 @@ export interface ThroughputResult {
 export async function benchThroughput(stack: ThroughputResult['stack'], size: number, coalesce: boolean, seconds: number): Promise<ThroughputResult> {
   const { hub, url } = await startBenchHub();
   const room = `tp-${stack}-${size}-${coalesce}`;
-  const receiver = fork(fileURLToPath(new URL('./peer-worker.ts', import.meta.url)), [url, room, stack, String(coalesce)], {
-    execArgv: ['--import', 'tsx'],
-  });
-  const stats = () => new Promise<{ messages: number; bytes: number }>((resolve) => {
-    receiver.once('message', (m) => resolve(m as { messages: number; bytes: number }));
-    receiver.send('stats');
-  });
+  const receiver = forkCountingChild(new URL('./peer-worker.ts', import.meta.url), [url, room, stack, String(coalesce)]);
   const sender = createNodeClient({ url, coalesce, ...(stack === 'node-datachannel' ? { rtc: nodeDatachannelRtc } : {}) });
   try {
-    await new Promise((resolve) => receiver.once('message', resolve)); // 'ready': joined
+    await receiver.ready;
     await sender.connect();
     const r = await sender.join(room);
     const peerId = [...r.members.keys()][0]!;
@@ -83,29 +75,13 @@ export async function benchThroughput(stack: ThroughputResult['stack'], size: nu
     const payload = new Uint8Array(size).fill(7);
     // Keep about 1 MiB unacknowledged: enough to fill the pipe, little enough to stay responsive.
     const window = Math.max(1024 * 1024, size * 4);
-    const run = async (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until) {
-        while (link.bufferedAmount < window) r.send(payload);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    };
-    await run(500); // warm up
-    const before = await stats();
-    const started = performance.now();
-    await run(seconds * 1000);
-    const after = await stats();
-    const elapsed = (performance.now() - started) / 1000;
-    return {
-      stack, size, coalesce,
-      messagesPerSecond: (after.messages - before.messages) / elapsed,
-      megabytesPerSecond: (after.bytes - before.bytes) / elapsed / 1e6,
-    };
+    const rate = await measureDelivery(receiver, () => {
+      while (link.bufferedAmount < window) r.send(payload);
+    }, seconds);
+    return { stack, size, coalesce, ...rate };
   } finally {
-    sender.close();
-    const exited = once(receiver, 'exit');
-    receiver.send('close');
-    await exited;
+    await sender.close();
+    await receiver.close();
     await hub.close();
   }
 }

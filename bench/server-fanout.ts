@@ -3,13 +3,11 @@
  * werift members (in another process), as fast as its links take them; aggregate delivered messages/s.
  * Run with werift, then node-datachannel, as the server side's RTCPeerConnection.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createNodeClient } from '../src/client/node.ts';
 import { createHub } from '../src/hub/create-hub.ts';
 import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
+import { forkCountingChild, measureDelivery } from './counting-child.ts';
 
 const SECRET = 'bench-server-peer-secret';
 
@@ -27,13 +25,9 @@ export async function benchServerFanout(stack: FanoutResult['stack'], members: n
   const server = createNodeClient({ url, ...(stack === 'node-datachannel' ? { rtc: nodeDatachannelRtc } : {}) });
   await server.connect();
   const r = await server.join(room, { name: 'server', token: SECRET, role: 'server' });
-  const child = fork(fileURLToPath(new URL('./members-process.ts', import.meta.url)), [url, room, String(members)], { execArgv: ['--import', 'tsx'] });
-  const stats = () => new Promise<{ messages: number; bytes: number }>((resolve) => {
-    child.once('message', (m) => resolve(m as { messages: number; bytes: number }));
-    child.send('stats');
-  });
+  const receivers = forkCountingChild(new URL('./members-process.ts', import.meta.url), [url, room, String(members)]);
   try {
-    await new Promise((resolve) => child.once('message', resolve)); // ready
+    await receivers.ready;
     const deadline = Date.now() + 30_000;
     while (!(r.peers().length === members && r.peers().every((p) => p.path === 'direct'))) {
       if (Date.now() > deadline) throw new Error('members did not all connect');
@@ -43,28 +37,12 @@ export async function benchServerFanout(stack: FanoutResult['stack'], members: n
     const links = r.peers().map((p) => server.link(p.peerId)!);
     let n = 0;
     const message = () => `{"t":"chat","n":${n++},"text":"${'x'.repeat(120)}"}`; // about 150 B
-    const run = async (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until) {
-        while (Math.max(...links.map((l) => l.bufferedAmount)) < 512 * 1024) r.send(message());
-        await new Promise((res) => setTimeout(res, 1));
-      }
-    };
-    await run(500);
-    const before = await stats();
-    const started = performance.now();
-    await run(seconds * 1000);
-    const after = await stats();
-    const elapsed = (performance.now() - started) / 1000;
-    return {
-      stack, members,
-      messagesPerSecond: (after.messages - before.messages) / elapsed,
-      megabytesPerSecond: (after.bytes - before.bytes) / elapsed / 1e6,
-    };
+    const rate = await measureDelivery(receivers, () => {
+      while (Math.max(...links.map((l) => l.bufferedAmount)) < 512 * 1024) r.send(message());
+    }, seconds);
+    return { stack, members, ...rate };
   } finally {
-    const exited = once(child, 'exit');
-    child.send('close');
-    await exited;
+    await receivers.close();
     await server.close();
     await hub.close();
   }
