@@ -365,8 +365,14 @@ export class PeerLink {
     if (this.path === 'star') return this.flushToServer();
     if (this.path !== 'relay' && channel !== undefined && channel.readyState === 'open') {
       const o = this.host.options;
-      while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
-        channel.send(this.takeBatch(o.coalesce ? o.batchBytes : 0)); // limit 0: one record per message
+      try {
+        while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
+          channel.send(this.takeBatch(o.coalesce ? o.batchBytes : 0)); // limit 0: one record per message
+        }
+      } catch {
+        // The channel died under us (stacks throw from send once their transport is gone): what was
+        // taken is still unacknowledged, so the relay resends it.
+        this.attemptFailed(this.attempt, 'send failed');
       }
       return; // the rest goes when bufferedamountlow fires
     }
