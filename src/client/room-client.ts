@@ -4,11 +4,12 @@
  * The same code runs in the browser (its WebSocket and RTCPeerConnection by default) and in Node
  * (src/client/node.ts injects ws and werift).
  */
-import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, PeerRole, Topology, WatchingMessage } from '../protocol/index.ts';
+import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, Topology, WatchingMessage } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 import { resolveClientOptions, type ClientOptions } from './options.ts';
 import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal, type StarSend } from './peer-link.ts';
 import type { LinkMessage } from './reliable-stream.ts';
+import { RoomIndex } from './room-index.ts';
 import { Room, type RoomHost } from './room.ts';
 import type { RtcFactory } from './rtc.ts';
 import { SignalingSocket, type SignalingState, type WebSocketFactory } from './signaling-socket.ts';
@@ -45,6 +46,7 @@ export class RoomClient extends Emitter<ClientEvents> {
   /** Rooms whose join is on its way, by name. */
   private readonly joining = new Map<string, Room>();
   private readonly links = new Map<string, PeerLink>();
+  private readonly index = new RoomIndex(this.rooms, this.links);
   private currentIceServers: IceServer[] = [];
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private nextRequest = 1;
@@ -270,17 +272,12 @@ export class RoomClient extends Emitter<ClientEvents> {
 
   // ---- links ----
 
-  private sharesRoomWith(peerId: string): boolean {
-    for (const room of this.rooms.values()) if (room.members.has(peerId)) return true;
-    return false;
-  }
-
   private ensureLink(peerId: string): PeerLink | undefined {
     let link = this.links.get(peerId);
-    if (link === undefined && this.sharesRoomWith(peerId)) {
+    if (link === undefined && this.index.sharesRoomWith(peerId)) {
       link = new PeerLink(peerId, this.linkHost);
       this.links.set(peerId, link);
-      link.setStar(this.starWith(peerId));
+      link.setStar(this.index.starWith(peerId));
     }
     return link;
   }
@@ -295,59 +292,12 @@ export class RoomClient extends Emitter<ClientEvents> {
     room.notify('topology', topology);
   }
 
-  private roleOf(peerId: string): PeerRole | undefined {
-    for (const room of this.rooms.values()) {
-      const info = room.members.get(peerId);
-      if (info !== undefined) return info.role;
-    }
-    return undefined;
-  }
-
-  /** I am a server peer in some room (server peers forward; they never use the star themselves). */
-  private amServer(): boolean {
-    for (const room of this.rooms.values()) if (room.joinRequest.role === 'server') return true;
-    return false;
-  }
-
-  /** Talk to `peerId` through a server peer: every room we share is a star with a server peer in it. */
-  private starWith(peerId: string): boolean {
-    if (this.amServer() || this.roleOf(peerId) === 'server') return false;
-    let shared = 0;
-    for (const room of this.rooms.values()) {
-      if (!room.members.has(peerId)) continue;
-      shared++;
-      if (room.topology !== 'star' || this.serverIn(room) === undefined) return false;
-    }
-    return shared > 0;
-  }
-
-  private shareRoom(a: string, b: string): boolean {
-    for (const room of this.rooms.values()) if (room.members.has(a) && room.members.has(b)) return true;
-    return false;
-  }
-
-  private serverIn(room: Room): string | undefined {
-    for (const [peerId, info] of room.members) if (info.role === 'server') return peerId;
-    return undefined;
-  }
-
   private updateStarLinks(): void {
-    for (const [peerId, link] of this.links) link.setStar(this.starWith(peerId));
-  }
-
-  /** The open link to a server peer that shares a star room with `peerId`. */
-  private serverLinkFor(peerId: string): PeerLink | undefined {
-    for (const room of this.rooms.values()) {
-      if (room.topology !== 'star' || !room.members.has(peerId)) continue;
-      const server = this.serverIn(room);
-      const link = server === undefined ? undefined : this.links.get(server);
-      if (link !== undefined && (link.path === 'direct' || link.path === 'turn')) return link;
-    }
-    return undefined;
+    for (const [peerId, link] of this.links) link.setStar(this.index.starWith(peerId));
   }
 
   private dropLinkIfUnshared(peerId: string): void {
-    if (this.sharesRoomWith(peerId)) return;
+    if (this.index.sharesRoomWith(peerId)) return;
     this.links.get(peerId)?.close();
     this.links.delete(peerId);
   }
@@ -368,16 +318,16 @@ export class RoomClient extends Emitter<ClientEvents> {
       },
       relayIdle: () => this.signaling.backlog === 0,
       sendViaServer: (to: string, batch: Uint8Array): StarSend => {
-        const server = this.serverLinkFor(to);
+        const server = this.index.serverLinkFor(to);
         if (server === undefined) return 'unavailable';
         if (server.backlog > STAR_BACKLOG_RECORDS) return 'busy';
         server.forward(to, batch);
         return 'sent';
       },
       forwarded: (via: string, peer: string, batch: Uint8Array) => {
-        if (this.roleOf(via) === 'server') {
+        if (this.index.roleOf(via) === 'server') {
           this.ensureLink(peer)?.onForwarded(batch); // from `peer`, through the server peer
-        } else if (this.amServer() && this.shareRoom(via, peer)) {
+        } else if (this.index.amServer() && this.index.shareRoom(via, peer)) {
           this.links.get(peer)?.forward(via, batch); // we are the server peer: pass it on, between room mates only
         }
       },
