@@ -328,7 +328,11 @@ export class RoomClient extends Emitter<ClientEvents> {
         if (this.index.roleOf(via) === 'server') {
           this.ensureLink(peer)?.onForwarded(batch); // from `peer`, through the server peer
         } else if (this.index.amServer() && this.index.shareRoom(via, peer)) {
-          this.links.get(peer)?.forward(via, batch); // we are the server peer: pass it on, between room mates only
+          // We are the server peer: pass it on, between room mates only. A member that reads too slowly
+          // does not grow our memory: past the bound the batch is dropped, and the sender's link, which
+          // gets no acknowledgement for it, sends it again.
+          const target = this.links.get(peer);
+          if (target !== undefined && target.backlog < FORWARD_BACKLOG_RECORDS) target.forward(via, batch);
         }
       },
       deliver: (from: string, message: LinkMessage, path: LinkPath) => {
@@ -370,6 +374,8 @@ export class RoomClient extends Emitter<ClientEvents> {
 
 /** Records queued on a server peer's link beyond which star traffic waits (backpressure). */
 const STAR_BACKLOG_RECORDS = 256;
+/** Records queued on the server peer's link to one member beyond which forwarded batches are dropped. */
+const FORWARD_BACKLOG_RECORDS = 4 * STAR_BACKLOG_RECORDS;
 
 function globalWebSocket(): WebSocketFactory {
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => never }).WebSocket;
