@@ -13,7 +13,8 @@
  * acknowledged is sent again on the new path; the receiver drops the duplicates.
  */
 import type { IceServer } from '../protocol/index.ts';
-import { concat, decodeBatch, encodeAck, encodeForward, encodeTime, fromBase64, splitRecords, toBase64, WireError } from './link-wire.ts';
+import { LinkOutbox, type StarSend } from './link-outbox.ts';
+import { decodeBatch, encodeAck, encodeForward, encodeTime, fromBase64, WireError } from './link-wire.ts';
 import type { ClientOptions } from './options.ts';
 import { P2PAttempt, type AttemptSignal } from './p2p-attempt.ts';
 import { ReliableReceiver, ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-stream.ts';
@@ -22,7 +23,7 @@ import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, t
 /** star: through the server peer's DataChannels (a room in star topology). */
 export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay' | 'star';
 
-export type StarSend = 'sent' | 'busy' | 'unavailable';
+export type { StarSend };
 
 /** What a link asks of its client. */
 export interface LinkHost {
@@ -78,27 +79,21 @@ export class PeerLink {
   readonly polite: boolean;
   private readonly sender = new ReliableSender();
   private readonly receiver = new ReliableReceiver();
-  /** DATA records to send, oldest first (also kept in `sender` until acknowledged). */
-  private outbox: Uint8Array[] = [];
-  /** ACK/PING/PONG records: sent ahead of data, never retransmitted. */
-  private control: Uint8Array[] = [];
+  private readonly outbox: LinkOutbox;
   private attempt: P2PAttempt | undefined;
   private channel: RtcDataChannel | undefined;
   private gen = 0;
   private retries = 0;
   private remoteNoP2P = false;
-  private flushScheduled = false;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private p2pTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private relayRetry: ReturnType<typeof setTimeout> | undefined;
   private readonly rttTimer: ReturnType<typeof setInterval>;
   private readonly retransmitTimer: ReturnType<typeof setInterval>;
   /** Set when an ACK shrank what is unacknowledged since the last retransmit check. */
   private ackProgress = false;
   /** The room(s) shared with this peer are stars: no P2P; batches go through the server peer. */
   private star = false;
-  private starRetry: ReturnType<typeof setTimeout> | undefined;
   /** The path the DataChannel takes (direct or turn), once known. */
   private p2pPath: 'direct' | 'turn' = 'direct';
   private closed = false;
@@ -111,6 +106,20 @@ export class PeerLink {
     // Deterministic roles: both sides compute the same answer without talking.
     this.polite = host.localId < peerId;
     const o = host.options;
+    this.outbox = new LinkOutbox({
+      options: o,
+      route: () => {
+        if (this.path === 'star') return { kind: 'star' };
+        if (this.path === 'relay') return { kind: 'relay' };
+        const channel = this.channel;
+        return channel !== undefined && channel.readyState === 'open' ? { kind: 'channel', channel } : { kind: 'none' };
+      },
+      sendRelay: (batch) => host.sendRelay(peerId, batch),
+      relayIdle: () => host.relayIdle(),
+      relayBatchBytes: () => host.relayBatchBytes(),
+      sendViaServer: (batch) => host.sendViaServer(peerId, batch),
+      channelFailed: () => this.attemptFailed(this.attempt, 'send failed'),
+    });
     this.rttTimer = setInterval(() => this.queueControl(encodeTime('ping', nowMs())), o.rttIntervalMs);
     this.retransmitTimer = setInterval(() => this.retransmitIfStalled(), o.retransmitMs);
     if (host.rtc === undefined) {
@@ -133,8 +142,7 @@ export class PeerLink {
     if (this.sender.unackedBytes > this.host.options.maxQueuedBytes) {
       throw new SendQueueFullError(`more than ${this.host.options.maxQueuedBytes} bytes unacknowledged to ${this.peerId}`);
     }
-    for (const record of this.sender.encode(message, chunkPayloadBytes(this.host.options.batchBytes))) this.outbox.push(record);
-    this.scheduleFlush();
+    this.outbox.pushData(this.sender.encode(message, chunkPayloadBytes(this.host.options.batchBytes)));
   }
 
   /** A `signal` from the peer through the hub. */
@@ -204,7 +212,7 @@ export class PeerLink {
 
   /** Records waiting on this link: the server peer's link is "busy" beyond a bound. */
   get backlog(): number {
-    return this.control.length + this.outbox.length;
+    return this.outbox.backlog;
   }
 
   /** A hub `relay` from the peer. */
@@ -227,8 +235,7 @@ export class PeerLink {
     clearTimeout(this.ackTimer);
     clearTimeout(this.p2pTimer);
     clearTimeout(this.retryTimer);
-    clearTimeout(this.relayRetry);
-    clearTimeout(this.starRetry);
+    this.outbox.close();
     this.closing = this.stopAttempt();
     return this.closing;
   }
@@ -286,7 +293,7 @@ export class PeerLink {
     this.retries = 0;
     this.channel = channel;
     channel.bufferedAmountLowThreshold = this.host.options.lowWaterMarkBytes;
-    onBufferedAmountLow(channel, () => this.scheduleFlush());
+    onBufferedAmountLow(channel, () => this.outbox.schedule());
     channel.onmessage = (ev) => {
       const bytes = messageBytes(ev.data);
       if (bytes !== null && this.channel === channel) this.receiveBatch(bytes, this.path === 'relay' ? 'direct' : this.path);
@@ -297,8 +304,7 @@ export class PeerLink {
   /** Send over the channel from now on, starting with whatever is unacknowledged. */
   private useChannel(): void {
     this.setPath(this.p2pPath);
-    this.outbox = this.sender.pending();
-    this.scheduleFlush();
+    this.outbox.replaceData(this.sender.pending());
   }
 
   /** Send through the hub from now on, starting with whatever is unacknowledged. */
@@ -308,8 +314,7 @@ export class PeerLink {
 
   private switchTo(path: 'relay' | 'star'): void {
     this.setPath(path);
-    this.outbox = this.sender.pending();
-    this.scheduleFlush();
+    this.outbox.replaceData(this.sender.pending());
   }
 
   private attemptFailed(attempt: P2PAttempt | undefined, _reason: string): void {
@@ -344,89 +349,7 @@ export class PeerLink {
   // ---- sending ----
 
   private queueControl(record: Uint8Array): void {
-    if (this.closed) return;
-    this.control.push(record);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.closed) return;
-    this.flushScheduled = true;
-    // A microtask gathers every send of the current task into the same batches (coalescing).
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    if (this.closed) return;
-    const channel = this.channel;
-    if (this.path === 'star') return this.flushToServer();
-    if (this.path !== 'relay' && channel !== undefined && channel.readyState === 'open') {
-      const o = this.host.options;
-      try {
-        while ((this.outbox.length > 0 || this.control.length > 0) && channel.bufferedAmount < o.highWaterMarkBytes) {
-          channel.send(this.takeBatch(o.coalesce ? o.batchBytes : 0)); // limit 0: one record per message
-        }
-      } catch {
-        // The channel died under us (stacks throw from send once their transport is gone): what was
-        // taken is still unacknowledged, so the relay resends it.
-        this.attemptFailed(this.attempt, 'send failed');
-      }
-      return; // the rest goes when bufferedamountlow fires
-    }
-    if (this.path === 'relay') {
-      // While earlier relay frames still wait for the hub's rate limit, keep records here: they coalesce
-      // into fewer, fuller frames instead of queueing one frame each.
-      if (!this.host.relayIdle()) {
-        this.relayRetry ??= setTimeout(() => {
-          this.relayRetry = undefined;
-          this.flush();
-        }, RELAY_RETRY_MS);
-        return;
-      }
-      const limit = this.host.relayBatchBytes();
-      while (this.outbox.length > 0 || this.control.length > 0) this.host.sendRelay(this.peerId, toBase64(this.takeBatch(limit)));
-    }
-    // connecting: keep everything until a path exists
-  }
-
-  /** Star: batches go to the server peer's link; relay while it is unreachable, wait while it is busy. */
-  private flushToServer(): void {
-    while (this.outbox.length > 0 || this.control.length > 0) {
-      const batch = this.takeBatch(this.host.options.batchBytes);
-      const outcome = this.host.sendViaServer(this.peerId, batch);
-      if (outcome === 'sent') continue;
-      if (outcome === 'unavailable') {
-        // no open DataChannel to a server peer (yet): this batch goes by the hub; so do the next ones
-        this.host.sendRelay(this.peerId, toBase64(batch));
-        continue;
-      }
-      // busy: put the records back (they are whole records) and try again shortly
-      this.control.unshift(...decodeBatchRecords(batch));
-      this.starRetry ??= setTimeout(() => {
-        this.starRetry = undefined;
-        this.flush();
-      }, RELAY_RETRY_MS);
-      return;
-    }
-  }
-
-  /** Control records first, then data, up to `limit` bytes (at least one record). */
-  private takeBatch(limit: number): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let bytes = 0;
-    for (const queue of [this.control, this.outbox]) {
-      let n = 0;
-      while (n < queue.length && (parts.length === 0 || bytes + queue[n]!.length <= limit)) {
-        bytes += queue[n]!.length;
-        parts.push(queue[n]!);
-        n++;
-      }
-      queue.splice(0, n);
-    }
-    return concat(parts, bytes);
+    if (!this.closed) this.outbox.pushControl(record);
   }
 
   // ---- receiving ----
@@ -478,20 +401,12 @@ export class PeerLink {
     const stalled = (this.path === 'relay' || this.path === 'star') && this.sender.unackedCount > 0 && !this.ackProgress && this.host.relayIdle();
     this.ackProgress = false;
     if (!stalled) return;
-    this.outbox = this.sender.pending();
-    this.scheduleFlush();
+    this.outbox.replaceData(this.sender.pending());
   }
 }
 
-/** ms between checks of whether the signaling socket has sent what it was handed */
-const RELAY_RETRY_MS = 10;
 /** ACK delay on the relay path, as a multiple of ackDelayMs */
 const RELAY_ACK_FACTOR = 5;
-
-/** The records of a batch this link built itself (so it is well formed), as separate byte arrays. */
-function decodeBatchRecords(batch: Uint8Array): Uint8Array[] {
-  return splitRecords(batch);
-}
 
 function nowMs(): number {
   return performance.now();
