@@ -105,3 +105,26 @@ describe('invalid UTF-8', () => {
     await Promise.all([x.close(), y.close()]);
   });
 });
+
+describe('random frames (fast-check samples)', () => {
+  it('never take the hub down or disturb others', async () => {
+    const fc = (await import('fast-check')).default;
+    const frames = fc.sample(fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 8 }).map((v) => JSON.stringify(v)),
+      fc.record({ type: fc.constantFrom('join', 'leave', 'signal', 'relay', 'resume', 'refresh-ice', 'watch-rooms'), room: fc.string({ maxLength: 70 }),
+        to: fc.string({ maxLength: 40 }), data: fc.jsonValue({ maxDepth: 4 }), token: fc.string({ maxLength: 20 }), received: fc.integer() })
+        .map((v) => JSON.stringify(v)),
+    ), 300);
+    const [noisy, x, y] = await connectMany(t.url, 3);
+    for (const c of [x, y]) await c.join('fuzz');
+    for (const frame of frames) noisy.sendRaw(frame);
+    noisy.send({ type: 'leave', room: '__sync__' }); // a round trip after all of them
+    await noisy.take((m): m is import('../../src/protocol/index.ts').ErrorMessage => m.type === 'error' && m.message.includes('__sync__'), 'the sync error');
+    expect(noisy.ws.readyState).toBe(noisy.ws.OPEN);
+    for (const e of noisy.pending('error')) expect(e.code).toMatch(/^[a-z-]+$/);
+    x.send({ type: 'relay', to: y.peerId, data: 'still fine' });
+    expect((await y.next('relay')).data).toBe('still fine');
+    await Promise.all([noisy.close(), x.close(), y.close()]);
+  });
+});
