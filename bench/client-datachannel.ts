@@ -63,7 +63,7 @@ export interface ThroughputResult {
 export async function benchThroughput(stack: ThroughputResult['stack'], size: number, coalesce: boolean, seconds: number): Promise<ThroughputResult> {
   const { hub, url } = await startBenchHub();
   const room = `tp-${stack}-${size}-${coalesce}`;
-  const receiver = forkCountingChild(new URL('./peer-worker.ts', import.meta.url), [url, room, stack, String(coalesce)]);
+  const receiver = forkCountingChild(new URL('./receiver-process.ts', import.meta.url), [url, room, stack, String(coalesce)]);
   const sender = createNodeClient({ url, coalesce, ...(stack === 'node-datachannel' ? { rtc: nodeDatachannelRtc } : {}) });
   try {
     await receiver.ready;

@@ -1,5 +1,5 @@
 /**
- * Shared by the throughput benchmarks: a receiving process that counts messages (peer-worker.ts,
+ * Shared by the throughput benchmarks: a receiving process that counts messages (receiver-process.ts,
  * members-process.ts speak this), and the measuring loop that keeps a sender busy for a while.
  */
 import { fork } from 'node:child_process';

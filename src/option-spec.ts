@@ -53,7 +53,6 @@ export function parseRate(text: string): number | undefined {
   return m === null ? undefined : Number(m[1]) / (m[2] === 'm' ? 60 : 1);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SpecTable = Record<string, OptionSpec<any>>;
 export type OptionValues<S extends SpecTable> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
 
