@@ -17,6 +17,8 @@ export const clientOptionSpecs = {
   ackDelayMs: intOption(20, 'ms', 'how long a receiver may wait before acknowledging'),
   retransmitMs: intOption(1_500, 'ms', 'on the hub relay path, unacknowledged data is sent again after this long without progress'),
   rttIntervalMs: intOption(2_000, 'ms', 'interval between round-trip time probes on each link'),
+  starBacklogRecords: intOption(256, 'records', 'star topology: records waiting on the link to the server peer beyond which a member holds its traffic'),
+  forwardBacklogRecords: intOption(1_024, 'records', 'server peer: records waiting on its link to one member beyond which batches forwarded to that member are dropped (the sender resends them)'),
   maxQueuedBytes: intOption(16 * MiB, 'bytes', 'unacknowledged bytes per link; send() beyond it throws send-queue-full'),
   reconnectMinMs: intOption(250, 'ms', 'first delay before the signaling socket reconnects (doubles, with jitter)'),
   reconnectMaxMs: intOption(10_000, 'ms', 'longest delay between signaling reconnects'),

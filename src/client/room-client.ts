@@ -48,6 +48,8 @@ export class RoomClient extends Emitter<ClientEvents> {
   private readonly links = new Map<string, PeerLink>();
   private readonly index = new RoomIndex(this.rooms, this.links);
   private currentIceServers: IceServer[] = [];
+  /** Server peers: batches not forwarded because the member's link was too far behind (diagnostics). */
+  forwardsDropped = 0;
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private nextRequest = 1;
   private readonly linkHost: LinkHost;
@@ -320,7 +322,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       sendViaServer: (to: string, batch: Uint8Array): StarSend => {
         const server = this.index.serverLinkFor(to);
         if (server === undefined) return 'unavailable';
-        if (server.backlog > STAR_BACKLOG_RECORDS) return 'busy';
+        if (server.backlog > this.options.starBacklogRecords) return 'busy';
         server.forward(to, batch);
         return 'sent';
       },
@@ -332,7 +334,9 @@ export class RoomClient extends Emitter<ClientEvents> {
           // does not grow our memory: past the bound the batch is dropped, and the sender's link, which
           // gets no acknowledgement for it, sends it again.
           const target = this.links.get(peer);
-          if (target !== undefined && target.backlog < FORWARD_BACKLOG_RECORDS) target.forward(via, batch);
+          if (target === undefined) return;
+          if (target.backlog < this.options.forwardBacklogRecords) target.forward(via, batch);
+          else this.forwardsDropped++;
         }
       },
       deliver: (from: string, message: LinkMessage, path: LinkPath) => {
@@ -372,10 +376,6 @@ export class RoomClient extends Emitter<ClientEvents> {
   }
 }
 
-/** Records queued on a server peer's link beyond which star traffic waits (backpressure). */
-const STAR_BACKLOG_RECORDS = 256;
-/** Records queued on the server peer's link to one member beyond which forwarded batches are dropped. */
-const FORWARD_BACKLOG_RECORDS = 4 * STAR_BACKLOG_RECORDS;
 
 function globalWebSocket(): WebSocketFactory {
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => never }).WebSocket;

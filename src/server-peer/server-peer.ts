@@ -6,6 +6,7 @@
 import { createNodeClient } from '../client/node.ts';
 import type { Room, RoomMessage } from '../client/room.ts';
 import type { RoomClient } from '../client/room-client.ts';
+import type { ClientOptions } from '../client/options.ts';
 import type { RtcFactory } from '../client/rtc.ts';
 import { builtInCommands, parseCommand, type ServerBot, type ServerBotCommand, type ServerBotContext } from './server-bot.ts';
 
@@ -20,6 +21,8 @@ export interface ServerPeerOptions {
   name: string;
   bot?: ServerBot;
   rtc?: RtcFactory;
+  /** Room client options for the server peer's own client (defaults otherwise). */
+  client?: Partial<ClientOptions>;
   log?: (line: string) => void;
 }
 
@@ -36,7 +39,7 @@ export class ServerPeer {
   private closed = false;
 
   constructor(private readonly options: ServerPeerOptions) {
-    this.client = createNodeClient({ url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
+    this.client = createNodeClient({ ...options.client, url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
     this.commands = { ...builtInCommands(() => this.commands), ...options.bot?.commands };
   }
 

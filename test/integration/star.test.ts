@@ -190,3 +190,35 @@ describe('server peer restart', () => {
     }
   }, 120_000);
 });
+
+describe('a server peer that drops what it cannot forward', () => {
+  it('members resend, and every message still arrives once and in order', async () => {
+    const hub = await startHub({ serverPeerSecret: SECRET, meshLimit: 2 });
+    // a server peer that keeps at most 2 records waiting per member behind a tiny DataChannel buffer:
+    // most of a burst is dropped
+    const peer = new ServerPeer({ url: hub.url, secret: SECRET, rooms: [], historySize: 0, name: 'server', client: { forwardBacklogRecords: 2, highWaterMarkBytes: 2_048, lowWaterMarkBytes: 512 } });
+    await peer.start();
+    const previous = t;
+    t = hub;
+    try {
+      const members: Member[] = [];
+      for (let i = 0; i < 3; i++) {
+        const client = await connectClient(hub.url, { retransmitMs: 200, batchBytes: 512 });
+        clients.push(client);
+        const room = await client.join('lossy', { name: `l${i}` });
+        const inbox: RoomMessage[] = [];
+        room.on('message', (m) => inbox.push(m));
+        members.push({ client, room, inbox });
+      }
+      await until(() => members.every((m) => peersOf(m).length === 2 && peersOf(m).every((p) => p.path === 'star')
+        && serverOf(m)?.path === 'direct'), 'a star', 30_000);
+      await exchange(members, 'burst', 200);
+      expect(members[0]!.inbox.every((g) => g.path === 'star')).toBe(true);
+      expect(peer.client.forwardsDropped).toBeGreaterThan(0); // the drop path really ran
+    } finally {
+      t = previous;
+      await peer.close();
+      await hub.hub.close();
+    }
+  }, 90_000);
+});
