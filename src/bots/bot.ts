@@ -12,6 +12,7 @@ import type { RoomClient } from '../client/room-client.ts';
 import type { PeerInfo } from '../protocol/index.ts';
 import { formatEvent, type BotEvent } from './bot-events.ts';
 import type { BotOptions } from './bot-options.ts';
+import { callSafely } from '../call-safely.ts';
 
 /** What a --script module's default export may handle. Every handler is optional. */
 export interface BotScript {
@@ -84,14 +85,8 @@ export async function runBot(options: BotOptions, io: BotIo): Promise<number> {
     },
     peerByName: (peerName) => [...room.members.values()].find((p) => p.name === peerName),
   };
-  const guard = (what: string, fn: () => unknown) => {
-    try {
-      const result = fn();
-      if (result instanceof Promise) result.catch((err: unknown) => print({ event: 'error', code: 'script-error', message: `${what}: ${(err as Error).message}` }));
-    } catch (err) {
-      print({ event: 'error', code: 'script-error', message: `${what}: ${(err as Error).message}` });
-    }
-  };
+  const guard = (what: string, fn: () => unknown) =>
+    callSafely(what, fn, (message) => print({ event: 'error', code: 'script-error', message }));
 
   print({ event: 'joined', room: room.name, peerId: client.peerId, name, topology: room.topology, peers: room.peers() });
   room.on('topology', (topology) => print({ event: 'topology', room: room.name, topology }));

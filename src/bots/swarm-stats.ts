@@ -68,6 +68,13 @@ export interface WorkerReport {
   failures: string[];
 }
 
+export function emptyWorkerReport(failures: string[] = []): WorkerReport {
+  return {
+    bots: 0, links: 0, linksOpen: 0, openLatencies: [], linkPaths: {}, sent: 0, expected: 0, delivered: 0,
+    duplicates: 0, outOfOrder: 0, deliveryLatencies: [], messagePaths: {}, failures,
+  };
+}
+
 export interface SwarmReport {
   rooms: number;
   peersPerRoom: number;

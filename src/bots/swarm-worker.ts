@@ -8,7 +8,7 @@ import { createNodeClient } from '../client/node.ts';
 import type { Room } from '../client/room.ts';
 import type { RoomClient } from '../client/room-client.ts';
 import type { SwarmOptions } from './swarm-options.ts';
-import { SenderTrack, readStamp, stampMessage, wallClock, type WorkerReport } from './swarm-stats.ts';
+import { SenderTrack, emptyWorkerReport, readStamp, stampMessage, wallClock, type WorkerReport } from './swarm-stats.ts';
 
 interface SwarmBot {
   index: number;
@@ -26,10 +26,7 @@ const port = parentPort!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isOpen = (path: string | undefined) => path === 'direct' || path === 'turn';
 
-const report: WorkerReport = {
-  bots: 0, links: 0, linksOpen: 0, openLatencies: [], linkPaths: {}, sent: 0, expected: 0, delivered: 0,
-  duplicates: 0, outOfOrder: 0, deliveryLatencies: [], messagePaths: {}, failures: [],
-};
+const report: WorkerReport = emptyWorkerReport();
 const bots: SwarmBot[] = [];
 const peerIndex = new Map<string, number>(); // peer id -> sender index
 

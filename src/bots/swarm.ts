@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { SwarmOptions } from './swarm-options.ts';
-import { STAMP_BYTES, addCounts, formatReport, percentiles, wallClock, type SwarmReport, type WorkerReport } from './swarm-stats.ts';
+import { STAMP_BYTES, addCounts, emptyWorkerReport, formatReport, percentiles, wallClock, type SwarmReport, type WorkerReport } from './swarm-stats.ts';
 
 export interface SwarmIo {
   stdout: Writable;
@@ -45,8 +45,8 @@ export async function runSwarm(options: SwarmOptions, io: SwarmIo): Promise<{ re
         if (m.type === 'progress') progress.set(w, m);
         if (m.type === 'done') resolve(m.report);
       });
-      worker.on('error', (err) => resolve(emptyReport(`worker ${w} crashed: ${err.message}`)));
-      worker.on('exit', (code) => resolve(emptyReport(`worker ${w} exited with ${code} before reporting`)));
+      worker.on('error', (err) => resolve(emptyWorkerReport([`worker ${w} crashed: ${err.message}`])));
+      worker.on('exit', (code) => resolve(emptyWorkerReport([`worker ${w} exited with ${code} before reporting`])));
     });
     return { worker, ready, done };
   });
@@ -66,13 +66,6 @@ export async function runSwarm(options: SwarmOptions, io: SwarmIo): Promise<{ re
   // Workers have closed their peer connections; werift may leave timers behind, so end them.
   await Promise.all(workers.map(({ worker }) => worker.terminate()));
   return { report, exitCode: report.ok ? 0 : 1 };
-}
-
-function emptyReport(failure: string): WorkerReport {
-  return {
-    bots: 0, links: 0, linksOpen: 0, openLatencies: [], linkPaths: {}, sent: 0, expected: 0, delivered: 0,
-    duplicates: 0, outOfOrder: 0, deliveryLatencies: [], messagePaths: {}, failures: [failure],
-  };
 }
 
 function progressLine(progress: Map<number, Progress>, startAt: number, durationMs: number, tty: boolean): string {

@@ -85,19 +85,29 @@ export function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8A
 
 export class WireError extends Error {}
 
+const decoder = new TextDecoder();
+
+/** Where the record starting at `i` ends. Throws WireError on a truncated or unknown record. */
+function recordEnd(batch: Uint8Array, view: DataView, i: number): number {
+  const kind = batch[i];
+  let end: number;
+  if (kind === RECORD.data) end = i + DATA_HEADER_BYTES + (i + DATA_HEADER_BYTES <= batch.length ? view.getUint32(i + 6) : 0);
+  else if (kind === RECORD.ack) end = i + ACK_BYTES;
+  else if (kind === RECORD.ping || kind === RECORD.pong) end = i + TIME_BYTES;
+  else if (kind === RECORD.forward) {
+    const idLength = batch[i + 1] ?? 0;
+    end = i + 6 + idLength + (i + 6 + idLength <= batch.length ? view.getUint32(i + 2 + idLength) : 0);
+  } else throw new WireError(`unknown record kind ${kind}`);
+  if (end > batch.length) throw new WireError(`truncated record of kind ${kind}`);
+  return end;
+}
+
 /** The byte ranges of the records of a batch, in order (each a view into the batch). */
 export function splitRecords(batch: Uint8Array): Uint8Array[] {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const out: Uint8Array[] = [];
-  let i = 0;
-  while (i < batch.length) {
-    const kind = batch[i];
-    let end: number;
-    if (kind === RECORD.data) end = i + DATA_HEADER_BYTES + view.getUint32(i + 6);
-    else if (kind === RECORD.ack) end = i + ACK_BYTES;
-    else if (kind === RECORD.ping || kind === RECORD.pong) end = i + TIME_BYTES;
-    else if (kind === RECORD.forward) end = i + 6 + batch[i + 1]! + view.getUint32(i + 2 + batch[i + 1]!);
-    else throw new WireError(`unknown record kind ${kind}`);
+  for (let i = 0; i < batch.length;) {
+    const end = recordEnd(batch, view, i);
     out.push(batch.subarray(i, end));
     i = end;
   }
@@ -108,36 +118,20 @@ export function splitRecords(batch: Uint8Array): Uint8Array[] {
 export function decodeBatch(batch: Uint8Array): LinkRecord[] {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const records: LinkRecord[] = [];
-  let i = 0;
-  while (i < batch.length) {
+  for (let i = 0; i < batch.length;) {
+    const end = recordEnd(batch, view, i);
     const kind = batch[i];
     if (kind === RECORD.data) {
-      if (i + DATA_HEADER_BYTES > batch.length) throw new WireError('truncated data record');
-      const length = view.getUint32(i + 6);
-      const end = i + DATA_HEADER_BYTES + length;
-      if (end > batch.length) throw new WireError('truncated data payload');
       records.push({ kind: 'data', seq: view.getUint32(i + 1), flags: batch[i + 5]!, payload: batch.subarray(i + DATA_HEADER_BYTES, end) });
-      i = end;
     } else if (kind === RECORD.ack) {
-      if (i + ACK_BYTES > batch.length) throw new WireError('truncated ack');
       records.push({ kind: 'ack', seq: view.getUint32(i + 1) });
-      i += ACK_BYTES;
     } else if (kind === RECORD.forward) {
-      const idLength = batch[i + 1] ?? 0;
-      if (i + 6 + idLength > batch.length) throw new WireError('truncated forward');
-      const peer = new TextDecoder().decode(batch.subarray(i + 2, i + 2 + idLength));
-      const length = view.getUint32(i + 2 + idLength);
-      const end = i + 6 + idLength + length;
-      if (end > batch.length) throw new WireError('truncated forward batch');
-      records.push({ kind: 'forward', peer, batch: batch.subarray(i + 6 + idLength, end) });
-      i = end;
-    } else if (kind === RECORD.ping || kind === RECORD.pong) {
-      if (i + TIME_BYTES > batch.length) throw new WireError('truncated ping');
-      records.push({ kind: kind === RECORD.ping ? 'ping' : 'pong', time: view.getFloat64(i + 1) });
-      i += TIME_BYTES;
+      const idLength = batch[i + 1]!;
+      records.push({ kind: 'forward', peer: decoder.decode(batch.subarray(i + 2, i + 2 + idLength)), batch: batch.subarray(i + 6 + idLength, end) });
     } else {
-      throw new WireError(`unknown record kind ${kind}`);
+      records.push({ kind: kind === RECORD.ping ? 'ping' : 'pong', time: view.getFloat64(i + 1) });
     }
+    i = end;
   }
   return records;
 }

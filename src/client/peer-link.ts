@@ -23,7 +23,6 @@ import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, t
 /** star: through the server peer's DataChannels (a room in star topology). */
 export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay' | 'star';
 
-export type { StarSend };
 
 /** What a link asks of its client. */
 export interface LinkHost {

@@ -7,7 +7,8 @@
 import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, Topology, WatchingMessage } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 import { resolveClientOptions, type ClientOptions } from './options.ts';
-import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal, type StarSend } from './peer-link.ts';
+import type { StarSend } from './link-outbox.ts';
+import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal } from './peer-link.ts';
 import type { LinkMessage } from './reliable-stream.ts';
 import { RoomIndex } from './room-index.ts';
 import { Room, type RoomHost } from './room.ts';

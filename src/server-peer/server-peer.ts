@@ -8,6 +8,7 @@ import type { Room, RoomMessage } from '../client/room.ts';
 import type { RoomClient } from '../client/room-client.ts';
 import type { ClientOptions } from '../client/options.ts';
 import type { RtcFactory } from '../client/rtc.ts';
+import { callSafely } from '../call-safely.ts';
 import { builtInCommands, parseCommand, type ServerBot, type ServerBotCommand, type ServerBotContext } from './server-bot.ts';
 
 export interface ServerPeerOptions {
@@ -125,12 +126,7 @@ export class ServerPeer {
   }
 
   private guard(what: string, fn: () => unknown): void {
-    try {
-      const result = fn();
-      if (result instanceof Promise) result.catch((err: unknown) => this.log(`${what} failed: ${(err as Error).message}`));
-    } catch (err) {
-      this.log(`${what} failed: ${(err as Error).message}`);
-    }
+    callSafely(what, fn, (message) => this.log(`failed: ${message}`));
   }
 
   private log(line: string): void {
