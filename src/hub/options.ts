@@ -19,7 +19,15 @@ export const hubOptionSpecs = {
   host: stringOption('0.0.0.0', 'address', 'address to listen on', { env: 'HOST' }),
   publicDir: stringOption('', 'directory', "static files served at /; empty serves the package's own public/ (the demo page)"),
   logLevel: stringOption('info', 'level', 'pino log level: fatal, error, warn, info, debug, trace or silent', { env: 'LOG_LEVEL' }),
-  maxConnections: intOption(10_000, 'connections', 'open WebSockets the hub accepts; beyond it the upgrade gets HTTP 503'),
+  maxConnections: intOption(10_000, 'sessions', 'sessions the hub holds, connected or in their resume grace; at the limit the oldest absent session yields, else the upgrade gets HTTP 503'),
+  maxConnectionsPerAddress: intOption(256, 'connections', 'open WebSockets from one client address (IPv6: one /64); beyond it the upgrade gets HTTP 429'),
+  maxSessionsPerAddress: intOption(512, 'sessions', 'sessions of one client address, connected or in their resume grace; at the limit its oldest absent session yields, else HTTP 429'),
+  connectionsPerSecondPerAddress: intOption(20, 'connections/s', 'sustained new WebSockets per client address (beyond the burst: HTTP 429)'),
+  connectionBurstPerAddress: intOption(200, 'connections', 'new WebSockets one client address may open at once after being idle'),
+  joinsPerSecondPerAddress: intOption(20, 'joins/s', 'sustained joins per client address, all its connections together (error rate-limited beyond the burst)'),
+  joinBurstPerAddress: intOption(200, 'joins', 'joins one client address may make at once after being idle'),
+  trustedProxies: listOption([], 'addresses', 'reverse proxies (addresses or CIDR ranges, comma separated) whose X-Forwarded-For names the client address; others are not believed'),
+  allowedOrigins: listOption([], 'origins', 'browser origins that may open the signaling socket (https://app.example), comma separated; empty: the hub\'s own origin; * allows all. Upgrades without Origin (bots, servers) always pass; others get HTTP 403'),
   maxFrameBytes: intOption(64 * KiB, 'bytes', 'largest text frame handled; a larger one gets error payload-too-large and is dropped'),
   hardMaxFrameBytes: intOption(1 * MiB, 'bytes', 'a frame above this closes the socket with 1009 before it is read into memory'),
   maxJsonDepth: intOption(32, 'levels', 'deepest JSON nesting accepted in a frame (error too-deep beyond)'),
@@ -30,20 +38,30 @@ export const hubOptionSpecs = {
   maxRooms: intOption(10_000, 'rooms', 'rooms open on the hub at once (error hub-full beyond)'),
   messagesPerSecond: intOption(200, 'messages/s', 'sustained inbound messages per connection (token bucket refill rate; error rate-limited beyond)'),
   messageBurst: intOption(400, 'messages', 'token bucket size: messages a connection may send at once after being idle'),
+  bytesPerSecond: intOption(1 * MiB, 'bytes/s', 'sustained inbound bytes per connection; a room relay costs its size once per receiver (error rate-limited beyond)'),
+  byteBurst: intOption(2 * MiB, 'bytes', 'byte bucket size: bytes a connection may send at once after being idle (at least hardMaxFrameBytes)'),
   maxBufferedBytes: intOption(4 * MiB, 'bytes', 'bytes waiting to be sent to one socket; a slower reader is closed with 4008'),
   heartbeatIntervalMs: intOption(5_000, 'ms', 'WebSocket ping interval; a connection that misses a whole interval is dropped (so within 2 intervals)'),
   resumeGraceMs: intOption(15_000, 'ms', 'how long a dropped session keeps its peer id and rooms for a resume; 0 turns resume off'),
   resumeBufferMaxMessages: intOption(1_024, 'messages', 'frames kept per session for replay on resume (not yet confirmed by a pong, or sent while disconnected); a disconnected session that overflows ends'),
   resumeBufferMaxBytes: intOption(1 * MiB, 'bytes', 'size of those frames (counted in UTF-16 units of their JSON text); a disconnected session that overflows ends'),
   shutdownTimeoutMs: intOption(5_000, 'ms', 'on SIGTERM/SIGINT, how long sockets get to close with 1001 before they are cut'),
-  authSecret: stringOption('', 'secret', 'HS256 secret for join tokens (`roomwire token`); empty lets anyone join any room', { env: 'ROOMWIRE_AUTH_SECRET', secret: true }),
+  authSecret: stringOption('', 'secret', 'HS256 secret for join tokens (`roomwire token`), at least 32 bytes; empty lets anyone join any room', { env: 'ROOMWIRE_AUTH_SECRET', secret: true }),
+  authAudience: stringOption('', 'aud', 'when set, join tokens must carry this `aud` claim'),
+  authIssuer: stringOption('', 'iss', 'when set, join tokens must carry this `iss` claim'),
   stunUrls: listOption([], 'urls', 'STUN servers handed to clients in joined.iceServers, comma separated (stun:host:port)'),
   turnUrls: listOption([], 'urls', 'TURN servers handed to clients with fresh credentials, comma separated (turn:host:3478?transport=udp, turns:host:5349?transport=tcp)'),
   turnSecret: stringOption('', 'secret', "coturn's static-auth-secret (use-auth-secret); empty issues no TURN credentials", { env: 'ROOMWIRE_TURN_SECRET', secret: true }),
   serverPeer: boolOption(true, 'run a server peer (history, bot commands) next to the hub, in its own process'),
   serverPeerSecret: stringOption('', 'secret', 'secret a server peer presents to join with role server and watch rooms; empty: a random one for the embedded server peer', { env: 'ROOMWIRE_SERVER_PEER_SECRET', secret: true }),
+  serverPeerMaxRooms: intOption(10_000, 'rooms', 'rooms one server peer connection may be in (instead of maxRoomsPerConnection)'),
+  serverPeerMessagesPerSecond: intOption(20_000, 'messages/s', 'sustained inbound messages of a server peer connection (instead of messagesPerSecond)'),
+  serverPeerMessageBurst: intOption(40_000, 'messages', 'message bucket size of a server peer connection'),
+  serverPeerBytesPerSecond: intOption(64 * MiB, 'bytes/s', 'sustained inbound bytes of a server peer connection (instead of bytesPerSecond)'),
+  serverPeerByteBurst: intOption(128 * MiB, 'bytes', 'byte bucket size of a server peer connection'),
   meshLimit: intOption(8, 'peers', 'a room with more peers than this, and a server peer in it, becomes a star through the server peer'),
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
+  historyMaxBytes: intOption(1 * MiB, 'bytes', 'size of the broadcasts the embedded server peer keeps per room; the oldest go first'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
 };
 
@@ -61,12 +79,19 @@ export function checkHubOptions(o: HubOptions): void {
     'maxConnections', 'maxFrameBytes', 'hardMaxFrameBytes', 'maxJsonDepth', 'maxRoomNameLength', 'maxPeerNameLength',
     'maxPeersPerRoom', 'maxRoomsPerConnection', 'maxRooms', 'messagesPerSecond', 'messageBurst', 'maxBufferedBytes',
     'heartbeatIntervalMs', 'resumeBufferMaxMessages', 'resumeBufferMaxBytes', 'turnTtlSeconds',
+    'maxConnectionsPerAddress', 'maxSessionsPerAddress', 'connectionsPerSecondPerAddress', 'connectionBurstPerAddress',
+    'joinsPerSecondPerAddress', 'joinBurstPerAddress', 'bytesPerSecond', 'byteBurst', 'serverPeerMaxRooms',
+    'serverPeerMessagesPerSecond', 'serverPeerMessageBurst', 'serverPeerBytesPerSecond', 'serverPeerByteBurst', 'historyMaxBytes',
   ];
   for (const key of positive) {
     const value = o[key];
     if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`option ${key} must be a positive number`);
   }
   if (o.hardMaxFrameBytes < o.maxFrameBytes) throw new RangeError('option hardMaxFrameBytes must be >= maxFrameBytes');
+  if (o.byteBurst < o.hardMaxFrameBytes) throw new RangeError('option byteBurst must be >= hardMaxFrameBytes (else a legal frame could never pass)');
+  if (o.maxSessionsPerAddress < o.maxConnectionsPerAddress) throw new RangeError('option maxSessionsPerAddress must be >= maxConnectionsPerAddress');
+  // HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token (RFC 7518 §3.2).
+  if (o.authSecret !== '' && Buffer.byteLength(o.authSecret) < 32) throw new RangeError('option authSecret must be at least 32 bytes');
   if (o.turnSecret === TURN_SECRET_PLACEHOLDER) {
     throw new RangeError("option turnSecret is turnserver.conf's placeholder: set a long random secret in both coturn and the hub");
   }
