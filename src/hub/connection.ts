@@ -200,14 +200,13 @@ export class Connection implements SessionOwner {
       .catch((err: unknown) => this.failed(message, err))
       .finally(() => {
         this.busy = false;
-        if (this.retired) return;
-        this.ws.resume();
+        this.ws.resume(); // a retired connection too: its close handshake must be read
         this.drain();
       });
   }
 
   private drain(): void {
-    while (!this.busy && this.backlog.length > 0) {
+    while (!this.busy && !this.retired && this.backlog.length > 0) {
       const next = this.backlog.shift()!;
       this.process(next.data, next.isBinary);
     }
