@@ -14,6 +14,7 @@ import { AddressLimits } from './address-limits.ts';
 import { createAddressOf } from './client-address.ts';
 import { Connection } from './connection.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { HubEvents } from './hub-events.ts';
 import type { HubCore } from './hub-core.ts';
 import { createJoinAuthorizer } from './join-token.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -44,6 +45,8 @@ export interface Hub {
   /** Resolves with the bound address once listening (port 0 picks a free port). */
   listen(): Promise<AddressInfo>;
   stats(): HubStats;
+  /** Rooms starting and finishing, peers joining and leaving (webhooks, metrics and tests listen here). */
+  readonly events: HubEvents;
   /** Stops accepting, closes every socket with 1001, cuts the rest after shutdownTimeoutMs. Idempotent. */
   close(): Promise<void>;
 }
@@ -52,7 +55,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const options = resolveHubOptions(overrides);
   const logger = deps.logger ?? createLogger(options.logLevel);
   const bus = deps.bus ?? new MemoryBus(options);
-  const watch = new RoomWatch(bus, options.meshLimit);
+  const events = new HubEvents((err) => logger.error({ err }, 'hub event listener failed'));
+  const watch = new RoomWatch(bus, options.meshLimit, events);
   const sessions = new SessionRegistry(options, bus, watch, logger);
   const addressLimits = new AddressLimits(options);
   const addressOf = createAddressOf(options.trustedProxies);
@@ -66,6 +70,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     logger,
     authorizeJoin: createJoinAuthorizer(options),
     addressLimits,
+    events,
     iceServersFor: (peerId) => iceServersFor(options, peerId),
   };
   const startedAt = Date.now();
@@ -139,6 +144,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   return {
     options,
+    events,
     async listen() {
       server.listen(options.port, options.host);
       await once(server, 'listening');

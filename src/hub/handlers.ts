@@ -67,7 +67,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   });
   // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
   core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
-  core.watch.joined(msg.room, role, outcome.others);
+  core.watch.joined(msg.room, me, outcome.others);
 }
 
 function isServerPeerSecret(core: HubCore, token: string | undefined): boolean {

@@ -2,6 +2,7 @@
 import type { RoomBus } from '../bus/room-bus.ts';
 import type { IceServer, ParseLimits } from '../protocol/index.ts';
 import type { AddressLimits } from './address-limits.ts';
+import type { HubEvents } from './hub-events.ts';
 import type { JoinAuthorizer } from './join-token.ts';
 import type { Logger } from './logger.ts';
 import type { HubOptions } from './options.ts';
@@ -17,6 +18,7 @@ export interface HubCore {
   readonly logger: Logger;
   readonly authorizeJoin: JoinAuthorizer;
   readonly addressLimits: AddressLimits;
+  readonly events: HubEvents;
   /** ICE servers for one peer (TURN credentials are per peer). */
   iceServersFor(peerId: string): IceServer[];
 }

@@ -5,10 +5,10 @@ import type { RoomWatch } from './room-watch.ts';
 
 /** Takes a peer out of a room, tells the members who remain, and the watchers if the room closed. */
 export async function leaveRoom(bus: RoomBus, watch: RoomWatch, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
-  const role = bus.members(room).find((p) => p.peerId === peerId)?.role;
+  const member = bus.members(room).find((p) => p.peerId === peerId) ?? { peerId, name: '', role: 'peer' as const };
   if (await bus.leave(room, peerId)) {
     bus.broadcast(room, encodeHubMessage({ type: 'peer-left', room, peerId, reason }));
-    watch.left(room, role);
+    watch.left(room, member, reason);
   }
 }
 

@@ -6,7 +6,8 @@
  *   server peer is in it, else a full mesh. Members are told when it changes.
  */
 import type { RoomBus } from '../bus/room-bus.ts';
-import { encodeHubMessage, type PeerInfo, type PeerRole, type Topology } from '../protocol/index.ts';
+import { encodeHubMessage, type PeerInfo, type PeerLeftReason, type Topology } from '../protocol/index.ts';
+import type { HubEvents } from './hub-events.ts';
 import type { Session } from './session.ts';
 
 export class RoomWatch {
@@ -16,6 +17,7 @@ export class RoomWatch {
   constructor(
     private readonly bus: RoomBus,
     private readonly meshLimit: number,
+    private readonly events: HubEvents,
   ) {}
 
   add(session: Session): void {
@@ -35,13 +37,22 @@ export class RoomWatch {
     return this.stars.has(room) ? 'star' : 'mesh';
   }
 
-  joined(room: string, role: PeerRole, others: PeerInfo[]): void {
-    if (role === 'peer' && !others.some((p) => p.role === 'peer')) this.tell('room-opened', room);
+  joined(room: string, member: PeerInfo, others: PeerInfo[]): void {
+    const opened = member.role === 'peer' && !others.some((p) => p.role === 'peer');
+    if (opened) {
+      this.tell('room-opened', room);
+      this.events.emit('room-started', { room });
+    }
+    this.events.emit('peer-joined', { room, peerId: member.peerId, name: member.name, role: member.role });
     this.updateTopology(room);
   }
 
-  left(room: string, role: PeerRole | undefined): void {
-    if (role === 'peer' && !this.bus.members(room).some((p) => p.role === 'peer')) this.tell('room-closed', room);
+  left(room: string, member: PeerInfo, reason: PeerLeftReason): void {
+    this.events.emit('peer-left', { room, peerId: member.peerId, name: member.name, role: member.role, reason });
+    if (member.role === 'peer' && !this.bus.members(room).some((p) => p.role === 'peer')) {
+      this.tell('room-closed', room);
+      this.events.emit('room-finished', { room });
+    }
     this.updateTopology(room);
   }
 
