@@ -352,6 +352,8 @@ export class RoomClient extends Emitter<ClientEvents> {
         });
       },
       pathChanged: (peerId: string, path: LinkPath, previous: LinkPath) => {
+        // The hub counts links by path for its operators (metrics, admin API); nobody else hears of it.
+        this.signaling.send({ type: 'link-path', peerId, path });
         this.emit('path-change', { peerId, path, previous });
         for (const room of this.rooms.values()) if (room.members.has(peerId)) room.notify('path-change', { peerId, path, previous });
       },

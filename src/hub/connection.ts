@@ -144,6 +144,7 @@ export class Connection implements SessionOwner {
   }
 
   sendError(code: ErrorCode, message: string, ref?: RequestId): void {
+    this.core.metrics.error(code);
     this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
 
@@ -158,14 +159,17 @@ export class Connection implements SessionOwner {
 
   private process(data: RawData, isBinary: boolean): void {
     if (this.retired) return;
+    const started = performance.now();
     const { options } = this.core;
     // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
     const frame = data as Buffer;
     if (!this.messages.take()) {
+      this.core.metrics.rateLimited('messages');
       this.sendError('rate-limited', `message budget: more than ${this.limits.messagesPerSecond} messages/s; message dropped`);
       return;
     }
     if (!this.bytes.take(frame.length)) {
+      this.core.metrics.rateLimited('bytes');
       this.sendError('rate-limited', `byte budget: more than ${this.limits.bytesPerSecond} bytes/s; message dropped`);
       return;
     }
@@ -182,10 +186,12 @@ export class Connection implements SessionOwner {
       this.sendError(parsed.code, parsed.message, parsed.ref);
       return;
     }
-    this.dispatch(parsed.message);
+    this.dispatch(parsed.message, started);
   }
 
-  private dispatch(message: ClientMessage): void {
+  private dispatch(message: ClientMessage, started: number): void {
+    const { metrics } = this.core;
+    metrics.messageIn(message.type);
     let result: void | Promise<void>;
     try {
       result = (handlers[message.type] as Handler<ClientMessage>)(this.core, this, message);
@@ -193,12 +199,16 @@ export class Connection implements SessionOwner {
       this.failed(message, err);
       return;
     }
-    if (result === undefined) return;
+    if (result === undefined) {
+      metrics.handled(message.type, (performance.now() - started) / 1000);
+      return;
+    }
     this.busy = true;
     this.ws.pause();
     result
       .catch((err: unknown) => this.failed(message, err))
       .finally(() => {
+        metrics.handled(message.type, (performance.now() - started) / 1000);
         this.busy = false;
         this.ws.resume(); // a retired connection too: its close handshake must be read
         this.drain();

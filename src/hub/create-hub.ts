@@ -3,6 +3,7 @@
  * server, with the bus, the sessions and the heartbeat. Collaborators can be passed in (tests, Redis).
  */
 import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -20,6 +21,9 @@ import { createJoinAuthorizer } from './join-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_PUBLIC_DIR, resolveHubOptions, type HubOptions } from './options.ts';
 import { createOriginCheck } from './origin-check.ts';
+import { hubMetricSources } from './ops/metric-sources.ts';
+import { HubMetrics } from './ops/metrics.ts';
+import { createOpsRoutes } from './ops/ops-routes.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -57,7 +61,9 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const bus = deps.bus ?? new MemoryBus(options);
   const events = new HubEvents((err) => logger.error({ err }, 'hub event listener failed'));
   const watch = new RoomWatch(bus, options.meshLimit, events);
-  const sessions = new SessionRegistry(options, bus, watch, logger);
+  let draining: string | undefined;
+  const sessions = new SessionRegistry(options, bus, watch, logger, () => metrics.slowConsumerCut());
+  const metrics = new HubMetrics(hubMetricSources(bus, sessions, () => wss.clients.size));
   const addressLimits = new AddressLimits(options);
   const addressOf = createAddressOf(options.trustedProxies);
   const originAllowed = createOriginCheck(options.allowedOrigins);
@@ -71,6 +77,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     authorizeJoin: createJoinAuthorizer(options),
     addressLimits,
     events,
+    metrics,
     iceServersFor: (peerId) => iceServersFor(options, peerId),
   };
   const startedAt = Date.now();
@@ -85,7 +92,15 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     peers: sessions.size,
   });
 
+  const opsRoutes = createOpsRoutes({
+    metrics,
+    metricsToken: options.metricsToken,
+    notReady: () => draining,
+    onError: (err) => logger.error({ err }, 'metrics failed'),
+  });
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (opsRoutes(req, res, pathOf(req))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats() }));
@@ -123,20 +138,28 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
    * against the limits, and the oldest of them yields when only they stand in the way.
    */
   async function admit(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== SIGNALING_PATH) return void rejectUpgrade(socket, 404, 'Not Found');
-    if (!originAllowed(req)) return void rejectUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
+    if (pathOf(req) !== SIGNALING_PATH) return void refuse(socket, 404, 'Not Found');
+    if (draining !== undefined) return void refuse(socket, 503, 'Service Unavailable', draining);
+    if (!originAllowed(req)) return void refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const address = addressOf(req);
-    if (!(await addressLimits.allowConnect(address))) return void rejectUpgrade(socket, 429, 'Too Many Requests', 'connection rate of your address');
-    if (!addressLimits.hasRoomFor(address)) return void rejectUpgrade(socket, 429, 'Too Many Requests', 'open connections of your address');
+    if (!(await addressLimits.allowConnect(address))) {
+      metrics.rateLimited('connections');
+      return void refuse(socket, 429, 'Too Many Requests', 'connection rate of your address');
+    }
+    if (!addressLimits.hasRoomFor(address)) return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
     if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
-      return void rejectUpgrade(socket, 429, 'Too Many Requests', 'sessions of your address');
+      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
     }
     if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
-      return void rejectUpgrade(socket, 503, 'Service Unavailable', 'hub full');
+      return void refuse(socket, 503, 'Service Unavailable', 'hub full');
     }
     return address;
   }
+  function refuse(socket: Duplex, status: number, text: string, why?: string): void {
+    metrics.upgradeRefused(status);
+    rejectUpgrade(socket, status, text, why);
+  }
+
   server.on('clientError', (_err, socket) => socket.destroy());
 
   const stopHeartbeat = startHeartbeat(() => connections, options.heartbeatIntervalMs);
@@ -149,6 +172,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       server.listen(options.port, options.host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
+      metrics.setNode(options.nodeId || `${hostname()}:${address.port}`);
       logger.info({ host: address.address, port: address.port, path: SIGNALING_PATH }, 'hub listening');
       return address;
     },
@@ -177,6 +201,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 }
 
 /** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://x').pathname;
+  } catch {
+    return '';
+  }
+}
+
 function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): void {
   if (socket.destroyed) return;
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);

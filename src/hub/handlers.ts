@@ -5,7 +5,7 @@
 import {
   CLOSE_CODES, encodeHubMessage,
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
-  type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
+  type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
 import { timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection.ts';
@@ -30,6 +30,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
     auth = isServerPeerSecret(core, msg.token) ? { ok: true } : { ok: false, reason: 'role server needs the server-peer secret' };
   } else {
     if (!session.serverPeer && !(await core.addressLimits.allowJoin(conn.address))) {
+      core.metrics.rateLimited('joins');
       return conn.sendError('rate-limited', `join budget: more than ${options.joinsPerSecondPerAddress} joins/s from your address`, msg.id);
     }
     auth = await core.authorizeJoin(msg.room, msg.token);
@@ -101,9 +102,12 @@ function signal(core: HubCore, conn: Connection, msg: SignalMessage): void {
   if (msg.to === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.to) === undefined) {
     return conn.sendError('peer-not-found', `no peer ${msg.to} in your rooms`, msg.id);
   }
-  if (!core.bus.sendTo(msg.to, encodeHubMessage({ type: 'signal', from: session.peerId, data: msg.data }))) {
+  const frame = encodeHubMessage({ type: 'signal', from: session.peerId, data: msg.data });
+  if (!core.bus.sendTo(msg.to, frame)) {
     conn.sendError('peer-not-found', `peer ${msg.to} is not reachable`, msg.id);
+    return;
   }
+  core.metrics.relayedBytes(frame.length);
 }
 
 function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
@@ -115,9 +119,11 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
     // The frame was charged once on arrival; a broadcast costs it once per receiver.
     const receivers = core.bus.memberCount(room!) - 1;
     if (!conn.spendBytes(frame.length * (receivers - 1))) {
+      core.metrics.rateLimited('bytes');
       return conn.sendError('rate-limited', `byte budget: a relay of ${frame.length} bytes to ${receivers} peers is more than ${conn.limits.bytesPerSecond} bytes/s allow; message dropped`, msg.id);
     }
     core.bus.broadcast(room!, frame, session.peerId);
+    core.metrics.relayedBytes(frame.length * receivers);
     return;
   }
   const reachable = to !== session.peerId &&
@@ -127,24 +133,26 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
   );
   if (!reachable || !core.bus.sendTo(to, frame)) {
     conn.sendError('peer-not-found', `no peer ${to} in ${room === undefined ? 'your rooms' : 'room ' + room}`, msg.id);
+    return;
   }
+  core.metrics.relayedBytes(frame.length);
 }
 
 async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Promise<void> {
   const fresh = conn.session;
   const target = core.sessions.findByToken(msg.token);
   if (target === undefined || target === fresh) {
-    return conn.sendError('resume-failed', 'no session to resume for this token: join afresh', msg.id);
+    return resumeFailed(core, conn, 'no session to resume for this token: join afresh', msg.id);
   }
   if (fresh.rooms.size > 0) return conn.sendError('bad-message', 'resume must come before any join', msg.id);
   // Taken after the await below would miss nothing either: deliveries in between are numbered after these.
   const missed = target.framesAfter(msg.received);
   if (missed === null) {
-    return conn.sendError('resume-failed', `frames after ${msg.received} are no longer all kept: join afresh`, msg.id);
+    return resumeFailed(core, conn, `frames after ${msg.received} are no longer all kept: join afresh`, msg.id);
   }
 
   await core.sessions.end(fresh, 'disconnected'); // never joined a room: nobody is told
-  if (target.ended) return conn.sendError('resume-failed', 'the session ended while resuming: join afresh', msg.id);
+  if (target.ended) return resumeFailed(core, conn, 'the session ended while resuming: join afresh', msg.id);
   const stale = target.socket;
   if (stale !== null) {
     target.owner?.retire(); // handles nothing more, even what it has already read
@@ -156,6 +164,7 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   core.sessions.returned(target);
   core.sessions.rotateToken(target);
   const limits = target.serverPeer ? conn.promoteToServerPeer() : conn.limits;
+  core.metrics.resume(true);
   // Uncounted, like welcome: it belongs to this connection, not to the session's numbered frames.
   conn.sendUncounted({
     type: 'resumed',
@@ -174,6 +183,30 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   for (const frame of missed) conn.sendFrameUncounted(frame); // already numbered and kept
 }
 
+/**
+ * A client's report of one link's path (metrics, admin API). Kept per session for its room mates only: a
+ * report about anyone else is refused, and reports about peers who left are pruned, so the map stays
+ * within the session's room mates.
+ */
+function linkPath(core: HubCore, conn: Connection, msg: LinkPathMessage): void {
+  const { session } = conn;
+  if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.peerId) === undefined) {
+    return conn.sendError('peer-not-found', `no peer ${msg.peerId} in your rooms`, msg.id);
+  }
+  session.linkPaths.set(msg.peerId, msg.path);
+  // More entries than it can have room mates: some are about peers who left.
+  if (session.linkPaths.size > core.options.maxPeersPerRoom * session.rooms.size) {
+    for (const peerId of session.linkPaths.keys()) {
+      if (sharedRoom(core.bus, session.rooms.keys(), peerId) === undefined) session.linkPaths.delete(peerId);
+    }
+  }
+}
+
+function resumeFailed(core: HubCore, conn: Connection, why: string, ref: ResumeMessage['id']): void {
+  core.metrics.resume(false);
+  conn.sendError('resume-failed', why, ref);
+}
+
 function refreshIce(core: HubCore, conn: Connection, msg: RefreshIceMessage): void {
   // TURN relays cost bandwidth: credentials go only to peers a room has admitted.
   if (conn.session.rooms.size === 0) return conn.sendError('not-in-room', 'refresh-ice needs a room: join one first', msg.id);
@@ -183,6 +216,7 @@ function refreshIce(core: HubCore, conn: Connection, msg: RefreshIceMessage): vo
 
 export const handlers: { [T in ClientMessageType]: Handler<Extract<ClientMessage, { type: T }>> } = {
   'refresh-ice': refreshIce,
+  'link-path': linkPath,
   'watch-rooms': watchRooms,
   join,
   leave,

@@ -4,6 +4,7 @@ import type { IceServer, ParseLimits } from '../protocol/index.ts';
 import type { AddressLimits } from './address-limits.ts';
 import type { HubEvents } from './hub-events.ts';
 import type { JoinAuthorizer } from './join-token.ts';
+import type { HubMetrics } from './ops/metrics.ts';
 import type { Logger } from './logger.ts';
 import type { HubOptions } from './options.ts';
 import type { RoomWatch } from './room-watch.ts';
@@ -19,6 +20,7 @@ export interface HubCore {
   readonly authorizeJoin: JoinAuthorizer;
   readonly addressLimits: AddressLimits;
   readonly events: HubEvents;
+  readonly metrics: HubMetrics;
   /** ICE servers for one peer (TURN credentials are per peer). */
   iceServersFor(peerId: string): IceServer[];
 }

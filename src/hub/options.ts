@@ -60,6 +60,8 @@ export const hubOptionSpecs = {
   serverPeerBytesPerSecond: intOption(64 * MiB, 'bytes/s', 'sustained inbound bytes of a server peer connection (instead of bytesPerSecond)'),
   serverPeerByteBurst: intOption(128 * MiB, 'bytes', 'byte bucket size of a server peer connection'),
   meshLimit: intOption(8, 'peers', 'a room with more peers than this, and a server peer in it, becomes a star through the server peer'),
+  metricsToken: stringOption('', 'secret', 'when set, GET /metrics needs `Authorization: Bearer <token>`', { env: 'ROOMWIRE_METRICS_TOKEN', secret: true }),
+  nodeId: stringOption('', 'name', 'this hub\'s name in metrics (label `node`), the admin API and webhooks; empty: <hostname>:<port>', { env: 'ROOMWIRE_NODE_ID' }),
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
   historyMaxBytes: intOption(1 * MiB, 'bytes', 'size of the broadcasts the embedded server peer keeps per room; the oldest go first'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),

@@ -39,7 +39,18 @@ export class SessionRegistry {
     private readonly bus: RoomBus,
     private readonly watch: RoomWatch,
     private readonly logger: Logger,
+    /** Called when a slow reader is cut off (metrics). */
+    private readonly onSlowConsumer: () => void = () => {},
   ) {}
+
+  /** Every live session (connected or absent). */
+  all(): IterableIterator<Session> {
+    return this.byPeerId.values();
+  }
+
+  findByPeerId(peerId: string): Session | undefined {
+    return this.byPeerId.get(peerId);
+  }
 
   get size(): number {
     return this.byPeerId.size;
@@ -63,6 +74,7 @@ export class SessionRegistry {
       },
       socketLost: (s, socket, code) => {
         this.logger.warn({ peerId: s.peerId, code }, 'slow consumer cut off');
+        this.onSlowConsumer();
         this.socketClosed(s, socket, code);
       },
     });

@@ -4,7 +4,7 @@
  * and loses no frame: every frame but `welcome` and `resumed` is numbered and kept until confirmed.
  */
 import type WebSocket from 'ws';
-import { CLOSE_CODES } from '../protocol/index.ts';
+import { CLOSE_CODES, type LinkPathName } from '../protocol/index.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { sendFrame } from './send-frame.ts';
 
@@ -36,6 +36,8 @@ export class Session {
   ended = false;
   /** Showed the server-peer secret: every connection that speaks for it has the server peer's limits. */
   serverPeer = false;
+  /** The path of this peer's link to each room mate, as its client reported it (`link-path`). */
+  readonly linkPaths = new Map<string, LinkPathName>();
   private readonly replay: ReplayBuffer;
 
   constructor(

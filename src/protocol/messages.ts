@@ -86,8 +86,28 @@ export interface RefreshIceMessage {
   id?: RequestId;
 }
 
-export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage | WatchRoomsMessage;
+/**
+ * The path a link between two room clients takes: `connecting` (no path yet), a DataChannel `direct` or
+ * through `turn`, the hub `relay`, or `star` through the server peer.
+ */
+export const LINK_PATHS = ['connecting', 'direct', 'turn', 'relay', 'star'] as const;
+export type LinkPathName = (typeof LINK_PATHS)[number];
+
+/**
+ * A client tells the hub the path of its link to a room mate, when it changes (for the hub's metrics and
+ * the admin API; nobody else is told). No answer; an error if `peerId` shares no room with the sender.
+ */
+export interface LinkPathMessage {
+  type: 'link-path';
+  id?: RequestId;
+  peerId: string;
+  path: LinkPathName;
+}
+
+export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage | WatchRoomsMessage | LinkPathMessage;
 export type ClientMessageType = ClientMessage['type'];
+
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['join', 'leave', 'signal', 'relay', 'resume', 'refresh-ice', 'watch-rooms', 'link-path'];
 
 // ---- hub -> client ----
 

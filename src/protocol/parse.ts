@@ -3,7 +3,7 @@
  * It never throws. The hub runs it on every inbound frame; bots and tests use it to build frames.
  */
 import type { ErrorCode } from './codes.ts';
-import type { ClientMessage, ClientMessageType, HubMessage, RequestId } from './messages.ts';
+import { LINK_PATHS, type ClientMessage, type ClientMessageType, type HubMessage, type RequestId } from './messages.ts';
 import { idProblem, isPlainObject, nameProblem, nestsDeeperThan } from './validate.ts';
 
 /** The limits parsing enforces; the hub passes its options (see src/hub/options.ts for defaults). */
@@ -48,6 +48,9 @@ const checks: Record<ClientMessageType, FieldCheck> = {
   },
   'refresh-ice': () => null,
   'watch-rooms': (f) => field('token', idProblem(f.token, MAX_TOKEN_LENGTH)),
+  'link-path': (f) =>
+    field('peerId', idProblem(f.peerId, MAX_ID_LENGTH)) ??
+    ((LINK_PATHS as readonly unknown[]).includes(f.path) ? null : `path must be one of ${LINK_PATHS.join(', ')}`),
   resume: (f) =>
     field('token', idProblem(f.token, MAX_TOKEN_LENGTH)) ??
     (Number.isSafeInteger(f.received) && (f.received as number) >= 0 ? null : 'received must be a whole number >= 0'),

@@ -1,0 +1,13 @@
+/**
+ * `Authorization: Bearer <token>` checked in constant time: both sides are hashed first, so neither the
+ * comparison nor the lengths tell an attacker how much of a guess was right.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+export function bearerCheck(token: string): (req: IncomingMessage) => boolean {
+  const expected = digest(`Bearer ${token}`);
+  return (req) => timingSafeEqual(digest(String(req.headers.authorization ?? '')), expected);
+}

@@ -1,0 +1,121 @@
+/**
+ * Prometheus metrics of one hub (prom-client), served at /metrics. Counters are bumped on the hot path
+ * through label children made once (a label lookup per message would cost more than the count); gauges are
+ * read from the hub's state when scraped. Every metric carries a `node` label: with several hubs each
+ * exports its own figures, and the admin API gives the cluster-wide view.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CLIENT_MESSAGE_TYPES, ERROR_CODES, LINK_PATHS, type ClientMessageType, type ErrorCode, type LinkPathName, type PeerRole } from '../../protocol/index.ts';
+
+export type Budget = 'messages' | 'bytes' | 'joins' | 'connections';
+
+/** What the gauges read, when scraped. */
+export interface MetricSources {
+  connections(): number;
+  sessions(): { connected: number; grace: number };
+  rooms(): number;
+  members(): Record<PeerRole, number>;
+  links(): Record<LinkPathName, number>;
+}
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly messagesIn: Record<string, Counter.Internal>;
+  private readonly errorsOut: Record<string, Counter.Internal>;
+  private readonly rateLimitedBy: Record<string, Counter.Internal>;
+  private readonly relayed: Counter;
+  private readonly slowConsumers: Counter;
+  private readonly resumesBy: Record<'ok' | 'failed', Counter.Internal>;
+  private readonly handlerLatency: Record<string, Histogram.Internal<'type'>>;
+  private readonly upgradesRefused: Counter<'status'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const byLabel = <T>(names: readonly string[], make: (name: string) => T) => Object.fromEntries(names.map((n) => [n, make(n)])) as Record<string, T>;
+
+    const messages = new Counter({ name: 'roomwire_messages_in_total', help: 'client messages handled, by type', labelNames: ['type'], registers });
+    this.messagesIn = byLabel(CLIENT_MESSAGE_TYPES, (t) => messages.labels(t));
+    const errors = new Counter({ name: 'roomwire_errors_total', help: 'error replies sent, by code', labelNames: ['code'], registers });
+    this.errorsOut = byLabel(ERROR_CODES, (c) => errors.labels(c));
+    const limited = new Counter({ name: 'roomwire_rate_limited_total', help: 'refusals by a budget: messages, bytes, joins (per address), connections (per address)', labelNames: ['budget'], registers });
+    this.rateLimitedBy = byLabel(['messages', 'bytes', 'joins', 'connections'], (b) => limited.labels(b));
+    this.relayed = new Counter({ name: 'roomwire_relayed_bytes_total', help: 'bytes of signal and relay frames written to receivers (a broadcast counts once per receiver)', registers });
+    this.slowConsumers = new Counter({ name: 'roomwire_slow_consumer_cuts_total', help: 'sockets closed with 4008 for reading too slowly', registers });
+    const resumes = new Counter({ name: 'roomwire_resumes_total', help: 'resume attempts, by outcome', labelNames: ['outcome'], registers });
+    this.resumesBy = { ok: resumes.labels('ok'), failed: resumes.labels('failed') };
+    const latency = new Histogram({
+      name: 'roomwire_handler_seconds', help: 'time from a message arriving to its handler finishing, by type', labelNames: ['type'], registers,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
+    });
+    this.handlerLatency = byLabel(CLIENT_MESSAGE_TYPES, (t) => latency.labels(t));
+    this.upgradesRefused = new Counter({ name: 'roomwire_upgrades_refused_total', help: 'WebSocket upgrades answered with an HTTP error, by status', labelNames: ['status'], registers });
+
+    new Gauge({ name: 'roomwire_connections', help: 'open WebSockets', registers, collect() { this.set(sources.connections()); } });
+    new Gauge({
+      name: 'roomwire_sessions', help: 'sessions, connected or waiting in their resume grace', labelNames: ['state'], registers,
+      collect() {
+        const s = sources.sessions();
+        this.set({ state: 'connected' }, s.connected);
+        this.set({ state: 'grace' }, s.grace);
+      },
+    });
+    new Gauge({ name: 'roomwire_rooms', help: 'rooms with at least one member', registers, collect() { this.set(sources.rooms()); } });
+    new Gauge({
+      name: 'roomwire_members', help: 'room memberships, by role', labelNames: ['role'], registers,
+      collect() { for (const [role, n] of Object.entries(sources.members())) this.set({ role }, n); },
+    });
+    new Gauge({
+      name: 'roomwire_links', help: 'links between room mates as their clients report them, by path (each link counted once)', labelNames: ['path'], registers,
+      collect() {
+        const counts = sources.links();
+        for (const path of LINK_PATHS) this.set({ path }, counts[path] ?? 0);
+      },
+    });
+  }
+
+  /** Every metric gets node="<id>" (set once the hub knows its address). */
+  setNode(node: string): void {
+    this.registry.setDefaultLabels({ node });
+  }
+
+  messageIn(type: ClientMessageType): void {
+    this.messagesIn[type]!.inc();
+  }
+
+  handled(type: ClientMessageType, seconds: number): void {
+    this.handlerLatency[type]!.observe(seconds);
+  }
+
+  error(code: ErrorCode): void {
+    this.errorsOut[code]!.inc();
+  }
+
+  rateLimited(budget: Budget): void {
+    this.rateLimitedBy[budget]!.inc();
+  }
+
+  relayedBytes(bytes: number): void {
+    this.relayed.inc(bytes);
+  }
+
+  slowConsumerCut(): void {
+    this.slowConsumers.inc();
+  }
+
+  resume(ok: boolean): void {
+    this.resumesBy[ok ? 'ok' : 'failed'].inc();
+  }
+
+  upgradeRefused(status: number): void {
+    this.upgradesRefused.inc({ status: String(status) });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
