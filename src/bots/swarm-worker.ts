@@ -29,7 +29,8 @@ interface SwarmBot {
 const { options, rooms, senderBase } = workerData as { options: SwarmOptions; rooms: string[]; senderBase: number };
 const port = parentPort!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hasChannel = (path: string | undefined) => path === 'direct' || path === 'turn';
+/** A DataChannel (direct or through TURN), or the hub relay when --no-p2p asked for nothing else. */
+const isOpenPath = (path: string | undefined) => path === 'direct' || path === 'turn' || (!options.p2p && path === 'relay');
 
 const report: WorkerReport = emptyWorkerReport();
 const bots: SwarmBot[] = [];
@@ -63,16 +64,16 @@ async function startRoom(roomName: string, firstIndex: number): Promise<SwarmBot
 }
 
 /**
- * Whether `from` can send to `to` over DataChannels: its own to `to` (direct or turn), or, when the
- * room is a star, its DataChannel to the server peer that forwards (path star).
+ * Whether `from` can send to `to` on the path the link is meant to take: its own DataChannel to `to`, or,
+ * when the room is a star, its link to the server peer that forwards (path star).
  */
 function canSend(from: SwarmBot, to: SwarmBot): boolean {
   const path = from.client.link(to.client.peerId)?.path;
-  if (path !== 'star') return hasChannel(path);
-  return [...from.room.members.values()].some((p) => p.role === 'server' && hasChannel(from.client.link(p.peerId)?.path));
+  if (path !== 'star') return isOpenPath(path);
+  return [...from.room.members.values()].some((p) => p.role === 'server' && isOpenPath(from.client.link(p.peerId)?.path));
 }
 
-/** Waits until both ends of every link of the room have a DataChannel (theirs, or star through the server peer), or openTimeout. */
+/** Waits until both ends of every link of the room are open (above), or openTimeout. */
 async function awaitLinks(roomName: string, group: SwarmBot[]): Promise<void> {
   const pending: [SwarmBot, SwarmBot][] = [];
   for (let i = 0; i < group.length; i++) for (let j = i + 1; j < group.length; j++) pending.push([group[i]!, group[j]!]);
