@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function startBenchHub() {
-  const hub = createHub({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e6, messageBurst: 1e6 }, { logger: pino({ level: 'silent' }) });
+  const hub = createHub({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 }, { logger: pino({ level: 'silent' }) });
   const { port } = await hub.listen();
   return { hub, url: `ws://127.0.0.1:${port}/ws` };
 }

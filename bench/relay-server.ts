@@ -33,7 +33,7 @@ async function startBare(): Promise<number> {
 async function startRoomwireHub(): Promise<number> {
   // Rate limits out of the way: the benchmark measures the relay path, not the token bucket's refusals.
   const hub = createHub(
-    { host: '127.0.0.1', port: 0, messagesPerSecond: 1e9, messageBurst: 1e9 },
+    { host: '127.0.0.1', port: 0, messagesPerSecond: 1e9, messageBurst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12 },
     { logger: pino({ level: 'silent' }) },
   );
   return (await hub.listen()).port;

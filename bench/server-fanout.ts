@@ -19,7 +19,7 @@ export interface FanoutResult {
 }
 
 export async function benchServerFanout(stack: FanoutResult['stack'], members: number, seconds: number): Promise<FanoutResult> {
-  const hub = createHub({ host: '127.0.0.1', port: 0, serverPeerSecret: SECRET, messagesPerSecond: 1e6, messageBurst: 1e6 }, { logger: pino({ level: 'silent' }) });
+  const hub = createHub({ host: '127.0.0.1', port: 0, serverPeerSecret: SECRET, messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 }, { logger: pino({ level: 'silent' }) });
   const url = `ws://127.0.0.1:${(await hub.listen()).port}/ws`;
   const room = `fanout-${stack}`;
   const server = createNodeClient({ url, ...(stack === 'node-datachannel' ? { rtc: nodeDatachannelRtc } : {}) });

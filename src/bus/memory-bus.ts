@@ -5,7 +5,7 @@ import type { BusLimits, BusStats, Deliver, JoinOutcome, RoomBus } from './room-
 export class MemoryBus implements RoomBus {
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
   private readonly endpoints = new Map<string, Deliver>();
-  private memberCount = 0;
+  private membershipCount = 0;
 
   constructor(private readonly limits: BusLimits) {}
 
@@ -20,7 +20,7 @@ export class MemoryBus implements RoomBus {
       if (member.role !== 'server' && countPeers(members) >= this.limits.maxPeersPerRoom) {
         return { ok: false, code: 'room-full' };
       }
-      this.memberCount++;
+      this.membershipCount++;
     }
     const others = [...members.values()].filter((m) => m.peerId !== member.peerId);
     members.set(member.peerId, member);
@@ -30,7 +30,7 @@ export class MemoryBus implements RoomBus {
   async leave(room: string, peerId: string): Promise<boolean> {
     const members = this.rooms.get(room);
     if (members === undefined || !members.delete(peerId)) return false;
-    this.memberCount--;
+    this.membershipCount--;
     if (members.size === 0) this.rooms.delete(room);
     return true;
   }
@@ -41,6 +41,10 @@ export class MemoryBus implements RoomBus {
 
   members(room: string): PeerInfo[] {
     return [...(this.rooms.get(room)?.values() ?? [])];
+  }
+
+  memberCount(room: string): number {
+    return this.rooms.get(room)?.size ?? 0;
   }
 
   roomNames(): string[] {
@@ -71,13 +75,13 @@ export class MemoryBus implements RoomBus {
   }
 
   stats(): BusStats {
-    return { rooms: this.rooms.size, members: this.memberCount };
+    return { rooms: this.rooms.size, members: this.membershipCount };
   }
 
   async close(): Promise<void> {
     this.rooms.clear();
     this.endpoints.clear();
-    this.memberCount = 0;
+    this.membershipCount = 0;
   }
 }
 

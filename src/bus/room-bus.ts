@@ -32,6 +32,8 @@ export interface RoomBus {
   leave(room: string, peerId: string): Promise<boolean>;
   isMember(room: string, peerId: string): boolean;
   members(room: string): PeerInfo[];
+  /** How many members the room has (server peers included). */
+  memberCount(room: string): number;
   /** Names of the rooms that have members. */
   roomNames(): string[];
   /** Registers where frames for a peer connected to this hub go. */

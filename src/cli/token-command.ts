@@ -7,6 +7,8 @@ export const tokenOptionSpecs = {
   room: stringOption('', 'room', 'the room the token admits to, or * for any room (required)'),
   name: stringOption('', 'name', 'the display name the holder gets (empty: the holder chooses)'),
   ttlSeconds: intOption(3_600, 's', 'how long the token is valid'),
+  audience: stringOption('', 'aud', "the `aud` claim (the hub's --auth-audience, if it has one)"),
+  issuer: stringOption('', 'iss', "the `iss` claim (the hub's --auth-issuer, if it has one)"),
 };
 
 export async function runToken(argv: string[]): Promise<number> {
@@ -17,7 +19,9 @@ export async function runToken(argv: string[]): Promise<number> {
   const o = parseOptions(tokenOptionSpecs, argv, process.env);
   if (o.secret === '') throw new UsageError('--secret (or ROOMWIRE_AUTH_SECRET) is required');
   if (o.room === '') throw new UsageError('--room is required');
-  const token = await createJoinToken(o.secret, { room: o.room, ttlSeconds: o.ttlSeconds, ...(o.name === '' ? {} : { name: o.name }) });
+  const token = await createJoinToken(o.secret, {
+    room: o.room, ttlSeconds: o.ttlSeconds, audience: o.audience, issuer: o.issuer, ...(o.name === '' ? {} : { name: o.name }),
+  });
   console.log(token);
   return 0;
 }

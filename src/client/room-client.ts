@@ -238,7 +238,10 @@ export class RoomClient extends Emitter<ClientEvents> {
     const expiries = servers.map((s) => /^(\d+):/.exec(s.username ?? '')?.[1]).filter((e) => e !== undefined).map(Number);
     if (expiries.length === 0) return;
     const leftMs = Math.min(...expiries) * 1000 - Date.now();
-    this.iceRefreshTimer = setTimeout(() => this.signaling.send({ type: 'refresh-ice' }), Math.max(1_000, leftMs * 0.8));
+    // The hub gives TURN credentials only to peers in a room: out of every room, wait for the next join.
+    this.iceRefreshTimer = setTimeout(() => {
+      if (this.rooms.size > 0) this.signaling.send({ type: 'refresh-ice' });
+    }, Math.max(1_000, leftMs * 0.8));
   }
 
   /** Makes a room's member list what the hub says, with events for the differences. */

@@ -4,7 +4,7 @@
  * messages wait in order while the socket is down, and are paced under the hub's rate limit.
  */
 import {
-  TokenBucket, type ClientLimits, type ClientMessage, type HubMessage, type ResumedMessage, type WelcomeMessage, parseHubMessage,
+  CLOSE_CODES, TokenBucket, type ClientLimits, type ClientMessage, type HubMessage, type ResumedMessage, type WelcomeMessage, parseHubMessage,
 } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
 
@@ -48,8 +48,10 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
   received = 0;
   private ws: WebSocketLike | undefined;
   private outbox: string[] = [];
-  /** Paces what we send under the hub's limit (set from welcome). */
+  /** Pace what we send under the hub's limits, messages and bytes (set from welcome; a server peer's change). */
   private bucket: TokenBucket | undefined;
+  private byteBucket: TokenBucket | undefined;
+  private currentLimits: ClientLimits | undefined;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
@@ -70,7 +72,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
   }
 
   get limits(): ClientLimits | undefined {
-    return this.welcome?.limits;
+    return this.currentLimits;
   }
 
   /** Opens the first connection; resolves with the hub's welcome, rejects if the hub cannot be reached. */
@@ -131,8 +133,17 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       if (this.ws !== ws) return;
       this.onFrame(String(ev.data));
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
+      if (ev?.code === CLOSE_CODES.replaced) {
+        // Another connection took our session over (our resume token was used elsewhere): reconnecting
+        // would take it back, and the two would push each other out for ever.
+        this.closedByUs = true;
+        this.ws = undefined;
+        clearTimeout(this.pumpTimer);
+        this.setState('closed');
+        return;
+      }
       this.onSocketClosed();
     };
     ws.onerror = () => {}; // onclose follows
@@ -144,6 +155,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     if (message === null) return;
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'resumed') {
+      this.setLimits(message.limits);
       this.received = this.resuming?.received ?? this.received;
       this.resuming = undefined;
       this.attempts = 0;
@@ -164,7 +176,17 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       this.pump();
       return;
     }
+    if ((message.type === 'watching' || message.type === 'joined') && message.limits !== undefined) this.setLimits(message.limits);
     this.emit('message', message);
+  }
+
+  /** Paces under these limits from now on (10% under them, so clock differences never trip the hub). */
+  private setLimits(limits: ClientLimits | undefined): void {
+    if (limits === undefined) return;
+    this.currentLimits = limits;
+    this.bucket = new TokenBucket(limits.messagesPerSecond * RATE_HEADROOM, limits.messageBurst * RATE_HEADROOM);
+    // A hub older than byte budgets announces none: pace by messages only.
+    this.byteBucket = limits.bytesPerSecond > 0 ? new TokenBucket(limits.bytesPerSecond * RATE_HEADROOM, limits.byteBurst * RATE_HEADROOM) : undefined;
   }
 
   private onWelcome(message: WelcomeMessage): void {
@@ -172,7 +194,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     if (previous === undefined) {
       this.welcome = message;
       this.received = 0;
-      this.bucket = new TokenBucket(message.limits.messagesPerSecond * RATE_HEADROOM, message.limits.messageBurst * RATE_HEADROOM);
+      this.setLimits(message.limits);
       this.setState('open');
       this.emit('message', message);
       this.pump();
@@ -201,14 +223,31 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     const ws = this.ws;
     const bucket = this.bucket;
     if (ws === undefined || bucket === undefined || ws.readyState !== OPEN || this.state !== 'open' || this.pumpTimer !== undefined) return;
+    const bytes = this.byteBucket;
     let sent = 0;
-    while (sent < this.outbox.length && bucket.take()) ws.send(this.outbox[sent++]!);
+    let waitMs = 0;
+    while (sent < this.outbox.length) {
+      const frame = this.outbox[sent]!;
+      // Frame length in UTF-16 units: the bytes of JSON that is mostly ASCII (base64, ids, SDP).
+      const cost = Math.min(frame.length, bytes?.capacityTokens ?? 0);
+      if (bytes !== undefined && bytes.msUntilNext(cost) > 0) {
+        waitMs = bytes.msUntilNext(cost);
+        break;
+      }
+      if (!bucket.take()) {
+        waitMs = bucket.msUntilNext();
+        break;
+      }
+      bytes?.take(cost);
+      ws.send(frame);
+      sent++;
+    }
     this.outbox.splice(0, sent);
     if (this.outbox.length > 0) {
       this.pumpTimer = setTimeout(() => {
         this.pumpTimer = undefined;
         this.pump();
-      }, bucket.msUntilNext());
+      }, waitMs);
     }
   }
 

@@ -7,17 +7,45 @@ import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import {
   PROTOCOL_VERSION, TokenBucket, encodeHubMessage, parseClientMessage,
-  type ClientMessage, type ErrorCode, type HubMessage, type RequestId,
+  type ClientLimits, type ClientMessage, type ErrorCode, type HubMessage, type RequestId,
 } from '../protocol/index.ts';
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
 import { sendFrame } from './send-frame.ts';
-import type { Session } from './session.ts';
+import type { HubOptions } from './options.ts';
+import type { Session, SessionOwner } from './session.ts';
 
-export class Connection {
+/** What a connection may send: as a peer, or (once it showed the server-peer secret) as a server peer. */
+export function limitsFor(options: HubOptions, serverPeer: boolean): ClientLimits {
+  return serverPeer
+    ? {
+      maxFrameBytes: options.maxFrameBytes,
+      messagesPerSecond: options.serverPeerMessagesPerSecond,
+      messageBurst: options.serverPeerMessageBurst,
+      bytesPerSecond: options.serverPeerBytesPerSecond,
+      byteBurst: options.serverPeerByteBurst,
+      maxRoomsPerConnection: options.serverPeerMaxRooms,
+    }
+    : {
+      maxFrameBytes: options.maxFrameBytes,
+      messagesPerSecond: options.messagesPerSecond,
+      messageBurst: options.messageBurst,
+      bytesPerSecond: options.bytesPerSecond,
+      byteBurst: options.byteBurst,
+      maxRoomsPerConnection: options.maxRoomsPerConnection,
+    };
+}
+
+export class Connection implements SessionOwner {
   /** Replaced when the connection resumes an earlier session. */
   session: Session;
-  private readonly bucket: TokenBucket;
+  limits: ClientLimits;
+  private messages: TokenBucket;
+  private bytes: TokenBucket;
+  /** Has the server peer's limits. */
+  private promoted = false;
+  /** Another connection resumed this one's session: nothing more is handled here. */
+  private retired = false;
   private busy = false;
   private awaitingPong = false;
   /** session.lastSeq when the outstanding ping was sent: its pong confirms frames up to here. */
@@ -28,11 +56,15 @@ export class Connection {
   constructor(
     readonly ws: WebSocket,
     private readonly core: HubCore,
+    /** The client address key the per-address limits count this connection under. */
+    readonly address: string,
   ) {
     const { options } = core;
-    this.bucket = new TokenBucket(options.messagesPerSecond, options.messageBurst);
-    this.session = core.sessions.create();
-    this.session.attach(ws);
+    this.limits = limitsFor(options, false);
+    this.messages = new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst);
+    this.bytes = new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst);
+    this.session = core.sessions.create(address);
+    this.session.attach(ws, this);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => this.onPong());
     ws.on('close', (code) => core.sessions.socketClosed(this.session, ws, code));
@@ -44,13 +76,36 @@ export class Connection {
       resumeToken: this.session.resumeToken,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       resumeGraceMs: options.resumeGraceMs,
-      limits: {
-        maxFrameBytes: options.maxFrameBytes,
-        messagesPerSecond: options.messagesPerSecond,
-        messageBurst: options.messageBurst,
-        maxRoomsPerConnection: options.maxRoomsPerConnection,
-      },
+      limits: this.limits,
     });
+  }
+
+  /**
+   * The connection showed the server-peer secret: from now on it has the server peer's limits (it serves
+   * every room, and fans out history). Returns them, for the answer that tells the client.
+   */
+  promoteToServerPeer(): ClientLimits {
+    this.session.serverPeer = true;
+    if (this.promoted) return this.limits;
+    this.promoted = true;
+    this.limits = limitsFor(this.core.options, true);
+    this.messages = new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst);
+    this.bytes = new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst);
+    return this.limits;
+  }
+
+  /**
+   * Charges bytes beyond the frame itself (a room relay costs its size once per receiver). False, and
+   * nothing charged, when the byte budget cannot pay.
+   */
+  spendBytes(count: number): boolean {
+    return count <= 0 || this.bytes.take(count);
+  }
+
+  /** SessionOwner: the session was resumed on another connection. */
+  retire(): void {
+    this.retired = true;
+    this.backlog = [];
   }
 
   /** A numbered frame of the session: kept until confirmed, replayed on resume. */
@@ -82,7 +137,8 @@ export class Connection {
   }
 
   private onPong(): void {
-    if (!this.awaitingPong) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
+    // A retired connection's pongs say what its old socket got, not what the client kept: they confirm nothing.
+    if (!this.awaitingPong || this.retired) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
     this.awaitingPong = false;
     this.session.confirmThrough(this.pingedAtSeq);
   }
@@ -92,6 +148,7 @@ export class Connection {
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.retired) return;
     if (this.busy) {
       this.backlog.push({ data, isBinary });
       return;
@@ -100,17 +157,22 @@ export class Connection {
   }
 
   private process(data: RawData, isBinary: boolean): void {
+    if (this.retired) return;
     const { options } = this.core;
-    if (!this.bucket.take()) {
-      this.sendError('rate-limited', `more than ${options.messagesPerSecond} messages/s; message dropped`);
+    // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
+    const frame = data as Buffer;
+    if (!this.messages.take()) {
+      this.sendError('rate-limited', `message budget: more than ${this.limits.messagesPerSecond} messages/s; message dropped`);
+      return;
+    }
+    if (!this.bytes.take(frame.length)) {
+      this.sendError('rate-limited', `byte budget: more than ${this.limits.bytesPerSecond} bytes/s; message dropped`);
       return;
     }
     if (isBinary) {
       this.sendError('binary-not-supported', 'signaling frames are JSON text');
       return;
     }
-    // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its UTF-8 bytes.
-    const frame = data as Buffer;
     if (frame.length > options.maxFrameBytes) {
       this.sendError('payload-too-large', `frames are limited to ${options.maxFrameBytes} bytes`);
       return;
@@ -138,13 +200,13 @@ export class Connection {
       .catch((err: unknown) => this.failed(message, err))
       .finally(() => {
         this.busy = false;
-        this.ws.resume();
+        this.ws.resume(); // a retired connection too: its close handshake must be read
         this.drain();
       });
   }
 
   private drain(): void {
-    while (!this.busy && this.backlog.length > 0) {
+    while (!this.busy && !this.retired && this.backlog.length > 0) {
       const next = this.backlog.shift()!;
       this.process(next.data, next.isBinary);
     }

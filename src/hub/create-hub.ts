@@ -10,12 +10,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
 import { CLOSE_CODES } from '../protocol/index.ts';
+import { AddressLimits } from './address-limits.ts';
+import { createAddressOf } from './client-address.ts';
 import { Connection } from './connection.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { HubCore } from './hub-core.ts';
 import { createJoinAuthorizer } from './join-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_PUBLIC_DIR, resolveHubOptions, type HubOptions } from './options.ts';
+import { createOriginCheck } from './origin-check.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -51,6 +54,9 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const bus = deps.bus ?? new MemoryBus(options);
   const watch = new RoomWatch(bus, options.meshLimit);
   const sessions = new SessionRegistry(options, bus, watch, logger);
+  const addressLimits = new AddressLimits(options);
+  const addressOf = createAddressOf(options.trustedProxies);
+  const originAllowed = createOriginCheck(options.allowedOrigins);
   const core: HubCore = {
     options,
     parseLimits: options,
@@ -58,7 +64,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     sessions,
     watch,
     logger,
-    authorizeJoin: createJoinAuthorizer(options.authSecret),
+    authorizeJoin: createJoinAuthorizer(options),
+    addressLimits,
     iceServersFor: (peerId) => iceServersFor(options, peerId),
   };
   const startedAt = Date.now();
@@ -86,15 +93,45 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== SIGNALING_PATH) return rejectUpgrade(socket, 404, 'Not Found');
-    if (wss.clients.size >= options.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const conn = new Connection(ws, core);
-      connections.add(conn);
-      ws.once('close', () => connections.delete(conn));
-    });
+    admit(req, socket)
+      .then((address) => {
+        if (address === undefined || socket.destroyed) return;
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          const conn = new Connection(ws, core, address);
+          connections.add(conn);
+          addressLimits.opened(address);
+          ws.once('close', () => {
+            connections.delete(conn);
+            addressLimits.closed(address);
+          });
+        });
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'upgrade failed');
+        rejectUpgrade(socket, 500, 'Internal Server Error');
+      });
   });
+
+  /**
+   * Decides an upgrade before any WebSocket exists: the client address key when it may connect, or
+   * undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
+   * against the limits, and the oldest of them yields when only they stand in the way.
+   */
+  async function admit(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== SIGNALING_PATH) return void rejectUpgrade(socket, 404, 'Not Found');
+    if (!originAllowed(req)) return void rejectUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
+    const address = addressOf(req);
+    if (!(await addressLimits.allowConnect(address))) return void rejectUpgrade(socket, 429, 'Too Many Requests', 'connection rate of your address');
+    if (!addressLimits.hasRoomFor(address)) return void rejectUpgrade(socket, 429, 'Too Many Requests', 'open connections of your address');
+    if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
+      return void rejectUpgrade(socket, 429, 'Too Many Requests', 'sessions of your address');
+    }
+    if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
+      return void rejectUpgrade(socket, 503, 'Service Unavailable', 'hub full');
+    }
+    return address;
+  }
   server.on('clientError', (_err, socket) => socket.destroy());
 
   const stopHeartbeat = startHeartbeat(() => connections, options.heartbeatIntervalMs);
@@ -133,6 +170,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   };
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
+function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): void {
+  if (socket.destroyed) return;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
 }

@@ -10,26 +10,42 @@ import {
 import { timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
+import type { JoinAuthorization } from './join-token.ts';
 import { leaveRoom, sharedRoom } from './membership.ts';
 
 export type Handler<M extends ClientMessage> = (core: HubCore, conn: Connection, message: M) => void | Promise<void>;
 
+/** How many absent peers (or ghost rooms) one join may push out before it takes no for an answer. */
+const MAX_YIELDS_PER_JOIN = 4;
+
 async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<void> {
   const { session } = conn;
+  const { options } = core;
   if (session.rooms.has(msg.room)) return conn.sendError('already-in-room', `already in room ${msg.room}`, msg.id);
-  if (session.rooms.size >= core.options.maxRoomsPerConnection) {
-    return conn.sendError('too-many-rooms', `a connection may be in ${core.options.maxRoomsPerConnection} rooms`, msg.id);
-  }
   const role = msg.role ?? 'peer';
-  const auth = role === 'server'
-    ? (isServerPeerSecret(core, msg.token) ? { ok: true as const } : { ok: false as const, reason: 'role server needs the server-peer secret' })
-    : await core.authorizeJoin(msg.room, msg.token);
+  const maxRooms = role === 'server' ? options.serverPeerMaxRooms : options.maxRoomsPerConnection;
+  if (session.rooms.size >= maxRooms) return conn.sendError('too-many-rooms', `a connection may be in ${maxRooms} rooms`, msg.id);
+  let auth: JoinAuthorization;
+  if (role === 'server') {
+    auth = isServerPeerSecret(core, msg.token) ? { ok: true } : { ok: false, reason: 'role server needs the server-peer secret' };
+  } else {
+    if (!session.serverPeer && !(await core.addressLimits.allowJoin(conn.address))) {
+      return conn.sendError('rate-limited', `join budget: more than ${options.joinsPerSecondPerAddress} joins/s from your address`, msg.id);
+    }
+    auth = await core.authorizeJoin(msg.room, msg.token);
+  }
   if (!auth.ok) return conn.sendError('unauthorized', auth.reason, msg.id);
 
-  const me: PeerInfo = { peerId: session.peerId, name: ('name' in auth ? auth.name : undefined) ?? msg.name ?? '', role };
-  const outcome = await core.bus.join(msg.room, me);
+  const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role };
+  let outcome = await core.bus.join(msg.room, me);
+  // A room (or the hub) that is full only because of absent peers makes room for a present one.
+  for (let tries = 0; !outcome.ok && tries < MAX_YIELDS_PER_JOIN && !session.ended; tries++) {
+    const yielded = outcome.code === 'room-full' ? await core.sessions.yieldSeatIn(msg.room) : await core.sessions.yieldRoom();
+    if (!yielded) break;
+    outcome = await core.bus.join(msg.room, me);
+  }
   if (!outcome.ok) {
-    const why = outcome.code === 'room-full' ? `room has ${core.options.maxPeersPerRoom} peers` : `hub has ${core.options.maxRooms} rooms`;
+    const why = outcome.code === 'room-full' ? `room has ${options.maxPeersPerRoom} peers` : `hub has ${options.maxRooms} rooms`;
     return conn.sendError(outcome.code, why, msg.id);
   }
   if (session.ended) {
@@ -47,6 +63,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
     iceServers: core.iceServersFor(session.peerId),
     resumeToken: session.resumeToken,
     topology: core.watch.topology(msg.room),
+    ...(role === 'server' ? { limits: conn.promoteToServerPeer() } : {}),
   });
   // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
   core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
@@ -66,9 +83,10 @@ function timingSafeEqual(a: string, b: string): boolean {
 
 function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessage): void {
   if (!isServerPeerSecret(core, msg.token)) return conn.sendError('unauthorized', 'watch-rooms needs the server-peer secret', msg.id);
+  const limits = conn.promoteToServerPeer();
   core.watch.add(conn.session);
   const rooms = core.watch.openRooms();
-  conn.send(msg.id === undefined ? { type: 'watching', rooms } : { type: 'watching', ref: msg.id, rooms });
+  conn.send({ type: 'watching', ...(msg.id === undefined ? {} : { ref: msg.id }), rooms, limits });
 }
 
 async function leave(core: HubCore, conn: Connection, msg: LeaveMessage): Promise<void> {
@@ -93,7 +111,13 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
   const { room, to } = msg;
   if (room !== undefined && !session.rooms.has(room)) return conn.sendError('not-in-room', `not in room ${room}`, msg.id);
   if (to === undefined) {
-    core.bus.broadcast(room!, encodeHubMessage({ type: 'relay', from: session.peerId, room, data: msg.data }), session.peerId);
+    const frame = encodeHubMessage({ type: 'relay', from: session.peerId, room, data: msg.data });
+    // The frame was charged once on arrival; a broadcast costs it once per receiver.
+    const receivers = core.bus.memberCount(room!) - 1;
+    if (!conn.spendBytes(frame.length * (receivers - 1))) {
+      return conn.sendError('rate-limited', `byte budget: a relay of ${frame.length} bytes to ${receivers} peers is more than ${conn.limits.bytesPerSecond} bytes/s allow; message dropped`, msg.id);
+    }
+    core.bus.broadcast(room!, frame, session.peerId);
     return;
   }
   const reachable = to !== session.peerId &&
@@ -123,17 +147,22 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   if (target.ended) return conn.sendError('resume-failed', 'the session ended while resuming: join afresh', msg.id);
   const stale = target.socket;
   if (stale !== null) {
+    target.owner?.retire(); // handles nothing more, even what it has already read
     target.detach(); // so its close is not taken for a departure
     stale.close(CLOSE_CODES.replaced, 'resumed on another connection');
   }
   conn.session = target;
-  target.attach(conn.ws);
+  target.attach(conn.ws, conn);
+  core.sessions.returned(target);
+  core.sessions.rotateToken(target);
+  const limits = target.serverPeer ? conn.promoteToServerPeer() : conn.limits;
   // Uncounted, like welcome: it belongs to this connection, not to the session's numbered frames.
   conn.sendUncounted({
     type: 'resumed',
     ...(msg.id === undefined ? {} : { ref: msg.id }),
     peerId: target.peerId,
     resumeToken: target.resumeToken,
+    limits,
     rooms: [...target.rooms.keys()].map((room) => ({
       room,
       peers: core.bus.members(room).filter((p) => p.peerId !== target.peerId),
@@ -146,6 +175,8 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
 }
 
 function refreshIce(core: HubCore, conn: Connection, msg: RefreshIceMessage): void {
+  // TURN relays cost bandwidth: credentials go only to peers a room has admitted.
+  if (conn.session.rooms.size === 0) return conn.sendError('not-in-room', 'refresh-ice needs a room: join one first', msg.id);
   const iceServers = core.iceServersFor(conn.session.peerId);
   conn.send(msg.id === undefined ? { type: 'ice-servers', iceServers } : { type: 'ice-servers', ref: msg.id, iceServers });
 }

@@ -1,6 +1,11 @@
 /**
- * All sessions of this hub, by peer id and by resume token, and their life cycle: created on connect,
- * detached when the socket drops, kept for resumeGraceMs if the peer is in a room, then ended.
+ * Every session of the hub, by peer id and by resume token, and by client address for the per-address
+ * limits. A session outlives its socket for resumeGraceMs while the peer is in a room, then ends.
+ *
+ * Seats held by absent peers yield to present ones: sessions in their grace period count against the
+ * limits (so a flood of dropped connections cannot be repeated for free), but when a limit is reached only
+ * because of them, the oldest absent session ends (its room mates see `peer-left`, reason `disconnected`)
+ * and the present peer gets the seat.
  */
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
@@ -19,9 +24,14 @@ export interface RegistryOptions extends SessionLimits {
   resumeGraceMs: number;
 }
 
+const newResumeToken = () => randomBytes(32).toString('base64url');
+
 export class SessionRegistry {
   private readonly byPeerId = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
+  private readonly byAddress = new Map<string, Set<Session>>();
+  /** Sessions in their grace period, oldest departure first (a Map keeps insertion order). */
+  private readonly absent = new Set<Session>();
   private closing = false;
 
   constructor(
@@ -35,8 +45,18 @@ export class SessionRegistry {
     return this.byPeerId.size;
   }
 
-  create(): Session {
-    const session = new Session(uuidv4(), randomBytes(32).toString('base64url'), this.options, {
+  /** Sessions waiting in their resume grace. */
+  get absentCount(): number {
+    return this.absent.size;
+  }
+
+  /** Sessions (connected or absent) of one client address key. */
+  countOf(address: string): number {
+    return this.byAddress.get(address)?.size ?? 0;
+  }
+
+  create(address: string): Session {
+    const session = new Session(uuidv4(), newResumeToken(), address, this.options, {
       overflow: (s) => {
         this.logger.warn({ peerId: s.peerId }, 'resume buffer full while disconnected; ending session');
         void this.end(s, 'disconnected');
@@ -48,6 +68,9 @@ export class SessionRegistry {
     });
     this.byPeerId.set(session.peerId, session);
     this.byToken.set(session.resumeToken, session);
+    let mine = this.byAddress.get(address);
+    if (mine === undefined) this.byAddress.set(address, (mine = new Set()));
+    mine.add(session);
     this.bus.attach(session.peerId, session.deliver);
     return session;
   }
@@ -56,6 +79,18 @@ export class SessionRegistry {
   findByToken(token: string): Session | undefined {
     const session = this.byToken.get(token);
     return session === undefined || session.ended ? undefined : session;
+  }
+
+  /** A resumed session gets a new token; the old one stops working. */
+  rotateToken(session: Session): void {
+    this.byToken.delete(session.resumeToken);
+    session.resumeToken = newResumeToken();
+    this.byToken.set(session.resumeToken, session);
+  }
+
+  /** The session has a socket again (a resume): it is present, and holds its seats. */
+  returned(session: Session): void {
+    this.absent.delete(session);
   }
 
   /**
@@ -76,8 +111,58 @@ export class SessionRegistry {
       void this.end(session, 'disconnected');
       return;
     }
+    this.absent.delete(session); // re-inserted: newest departure last
+    this.absent.add(session);
     session.graceTimer = setTimeout(() => void this.end(session, 'disconnected'), this.options.resumeGraceMs);
     session.graceTimer.unref();
+  }
+
+  /**
+   * Ends the oldest absent session (of `address`, when given) to make room for a present peer.
+   * Resolves false when there is none: the limit is held by present peers and stands.
+   */
+  async yieldOldest(address?: string): Promise<boolean> {
+    let oldest: Session | undefined;
+    for (const session of this.absent) {
+      if (address === undefined || session.address === address) {
+        oldest = session;
+        break;
+      }
+    }
+    if (oldest === undefined) return false;
+    await this.end(oldest, 'disconnected');
+    return true;
+  }
+
+  /** Ends the absent peer of `room` that left longest ago. False when every peer of the room is present. */
+  async yieldSeatIn(room: string): Promise<boolean> {
+    let oldest: Session | undefined;
+    for (const session of this.absent) {
+      if (session.rooms.has(room)) {
+        oldest = session;
+        break;
+      }
+    }
+    if (oldest === undefined) return false;
+    await this.end(oldest, 'disconnected');
+    return true;
+  }
+
+  /**
+   * For a new room when the hub holds maxRooms: closes the room whose peers (role `peer`) are all absent
+   * and whose last departure is the oldest, ending those sessions. False when every room has a present peer.
+   */
+  async yieldRoom(): Promise<boolean> {
+    for (const session of this.absent) {
+      for (const room of session.rooms.keys()) {
+        const peers = this.bus.members(room).filter((p) => p.role === 'peer');
+        const ghosts = peers.map((p) => this.byPeerId.get(p.peerId));
+        if (!ghosts.every((s) => s !== undefined && s.absent)) continue;
+        await Promise.all(ghosts.map((s) => this.end(s!, 'disconnected')));
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Removes the session and tells its rooms it has left. Idempotent. */
@@ -87,6 +172,10 @@ export class SessionRegistry {
     clearTimeout(session.graceTimer);
     this.byPeerId.delete(session.peerId);
     this.byToken.delete(session.resumeToken);
+    this.absent.delete(session);
+    const mine = this.byAddress.get(session.address);
+    mine?.delete(session);
+    if (mine?.size === 0) this.byAddress.delete(session.address);
     this.bus.detach(session.peerId);
     this.watch.remove(session);
     const rooms = [...session.rooms.keys()];
@@ -103,5 +192,7 @@ export class SessionRegistry {
     }
     this.byPeerId.clear();
     this.byToken.clear();
+    this.byAddress.clear();
+    this.absent.clear();
   }
 }

@@ -21,18 +21,29 @@ export interface SessionEvents {
   socketLost(session: Session, socket: WebSocket, code: number): void;
 }
 
+/** The connection that currently speaks for a session; retired when another connection resumes it. */
+export interface SessionOwner {
+  retire(): void;
+}
+
 export class Session {
   /** room -> display name this peer joined it with */
   readonly rooms = new Map<string, string>();
   socket: WebSocket | null = null;
+  owner: SessionOwner | null = null;
   graceTimer: NodeJS.Timeout | undefined;
   /** Set once the session is gone for good (left, expired, or overflowed while away). */
   ended = false;
+  /** Showed the server-peer secret: every connection that speaks for it has the server peer's limits. */
+  serverPeer = false;
   private readonly replay: ReplayBuffer;
 
   constructor(
     readonly peerId: string,
-    readonly resumeToken: string,
+    /** Replaced on every successful resume: a token seen once (in a log, on a shared screen) expires with its use. */
+    public resumeToken: string,
+    /** The client address key (src/hub/client-address.ts) the per-address limits count this session under. */
+    readonly address: string,
     private readonly limits: SessionLimits,
     private readonly events: SessionEvents,
   ) {
@@ -64,14 +75,21 @@ export class Session {
     this.replay.confirmThrough(seq);
   }
 
-  attach(socket: WebSocket): void {
+  attach(socket: WebSocket, owner: SessionOwner): void {
     this.socket = socket;
+    this.owner = owner;
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
   }
 
   detach(): void {
     this.socket = null;
+    this.owner = null;
+  }
+
+  /** In its resume grace: no socket, not ended. Its seats yield to present peers. */
+  get absent(): boolean {
+    return this.socket === null && !this.ended;
   }
 
   /** What a client that received `received` frames is missing, or null if that can no longer be told. */

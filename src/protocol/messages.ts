@@ -96,6 +96,9 @@ export interface ClientLimits {
   maxFrameBytes: number;
   messagesPerSecond: number;
   messageBurst: number;
+  /** Inbound bytes per second; a room relay costs its frame size once per receiver. */
+  bytesPerSecond: number;
+  byteBurst: number;
   maxRoomsPerConnection: number;
 }
 
@@ -121,6 +124,8 @@ export interface JoinedMessage {
   iceServers: IceServer[];
   resumeToken: string;
   topology: Topology;
+  /** On a join with role `server`: the server peer's limits, which apply to this connection from now on. */
+  limits?: ClientLimits;
 }
 
 export interface LeftMessage {
@@ -167,7 +172,10 @@ export interface ResumedMessage {
   type: 'resumed';
   ref?: RequestId;
   peerId: string;
+  /** A new token: the one the resume presented no longer works. */
   resumeToken: string;
+  /** The limits of this connection (the server peer's, when the session had shown the secret). */
+  limits: ClientLimits;
   rooms: ResumedRoom[];
   iceServers: IceServer[];
   /** How many frames the client missed; they follow this message, in order, with their original numbers. */
@@ -179,6 +187,8 @@ export interface WatchingMessage {
   type: 'watching';
   ref?: RequestId;
   rooms: string[];
+  /** The server peer's limits, which apply to this connection from now on. */
+  limits: ClientLimits;
 }
 
 /** To every member: the room switched between mesh and star. */

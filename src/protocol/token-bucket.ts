@@ -1,5 +1,6 @@
 /**
- * A token bucket: `capacity` tokens, refilled at `ratePerSecond`. take() spends one if there is one.
+ * A token bucket: `capacity` tokens, refilled at `ratePerSecond`. take(cost) spends `cost` tokens (one by
+ * default: a message; or a frame's size, for a byte budget) if there are that many.
  * The hub limits each connection with it; clients pace themselves with the same one under the limits the
  * hub announces. The clock is injectable so tests need not sleep.
  */
@@ -16,17 +17,23 @@ export class TokenBucket {
     this.last = now();
   }
 
-  take(): boolean {
+  /** The most one take() can ever spend. */
+  get capacityTokens(): number {
+    return this.capacity;
+  }
+
+  take(cost = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 
-  /** ms until take() can succeed (0 if it can now). */
-  msUntilNext(): number {
+  /** ms until take(cost) can succeed (0 if it can now; Infinity if cost exceeds the capacity). */
+  msUntilNext(cost = 1): number {
+    if (cost > this.capacity) return Infinity;
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond);
+    return this.tokens >= cost ? 0 : Math.ceil(((cost - this.tokens) * 1000) / this.ratePerSecond);
   }
 
   private refill(): void {

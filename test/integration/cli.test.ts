@@ -88,7 +88,7 @@ describe('roomwire CLI', () => {
   }, 30_000);
 
   it('issues join tokens that a hub with the same secret accepts', async () => {
-    const secret = 'cli-secret-abcdef';
+    const secret = 'cli-secret-abcdef-0123456789-abcdefghij';
     const { code, stdout } = await output(['token', '--room', 'vip', '--name', 'Val', '--ttl-seconds', '60'], { ROOMWIRE_AUTH_SECRET: secret });
     expect(code).toBe(0);
     const token = stdout.trim();
