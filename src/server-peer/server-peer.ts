@@ -34,7 +34,10 @@ interface HistoryItem {
   data: string | Uint8Array;
 }
 
-type ServedRoom = { room: Room; history: HistoryItem[] };
+interface ServedRoom {
+  room: Room;
+  history: HistoryItem[];
+}
 
 export class ServerPeer {
   readonly client: RoomClient;
