@@ -5,7 +5,7 @@ import { boolOption, durationOption, intOption, rateOption, stringOption, type O
 export const swarmOptionSpecs = {
   url: stringOption('ws://localhost:8080/ws', 'url', "the hub's signaling URL", { env: 'ROOMWIRE_URL' }),
   rooms: intOption(2, 'rooms', 'rooms to fill'),
-  peers: intOption(3, 'peers', 'bots per room (a full mesh of DataChannels each)'),
+  peers: intOption(3, 'peers', "bots per room (a full mesh of DataChannels, or a star through the hub's server peer past its meshLimit)"),
   duration: durationOption(10_000, 'how long every bot sends'),
   rate: rateOption(1, 'messages each bot sends to its room'),
   size: intOption(100, 'bytes', 'size of each message (at least 16: sender, sequence number, send time)'),

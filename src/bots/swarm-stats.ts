@@ -102,7 +102,7 @@ export function formatReport(r: SwarmReport): string {
   const lat = (p: ReturnType<typeof percentiles>) => `p50 ${ms(p.p50)}, p95 ${ms(p.p95)}, p99 ${ms(p.p99)}`;
   return [
     `swarm: ${r.rooms} rooms x ${r.peersPerRoom} peers = ${r.bots} bots on ${r.workers} worker(s); ${r.durationMs / 1000} s at ${r.ratePerBot}/s of ${r.size} B`,
-    `links: ${r.links.open}/${r.links.total} open (${mix(r.links.paths)}); join -> DataChannel open ${lat(r.links.openLatencyMs)}`,
+    `links: ${r.links.open}/${r.links.total} open (${mix(r.links.paths)}); join -> open ${lat(r.links.openLatencyMs)}`,
     `messages: sent ${r.messages.sent}, expected ${r.messages.expected}, delivered ${r.messages.delivered}, lost ${r.messages.lost}, duplicates ${r.messages.duplicates}, out of order ${r.messages.outOfOrder}`,
     `delivery latency: ${lat(r.messages.deliveryLatencyMs)}; by path: ${mix(r.messages.paths)}`,
     `failures: ${r.failures.length === 0 ? 'none' : '\n  ' + r.failures.slice(0, 20).join('\n  ') + (r.failures.length > 20 ? `\n  ... and ${r.failures.length - 20} more` : '')}`,

@@ -2,6 +2,10 @@
  * One worker thread of the swarm: the bots of its rooms (whole rooms, so it can count what each room's
  * members should receive). Reports `ready` when its links have opened (or timed out), sends on `go`,
  * reports `progress` while sending and `done` with its counts.
+ *
+ * Only bots count: a hub with a server peer puts one more member in every room, which receives the bots'
+ * messages too but reports nothing, so expected counts come from the bots of each room, never from
+ * room.members, and links are counted between bots only.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createNodeClient } from '../client/node.ts';
@@ -16,7 +20,8 @@ interface SwarmBot {
   room: Room;
   joinedAt: number;
   sent: number;
-  expected: number;
+  /** The other bots of its room (the receivers of its messages). */
+  mates: SwarmBot[];
   /** sender index -> what this bot received from it */
   tracks: Map<number, SenderTrack>;
 }
@@ -24,11 +29,11 @@ interface SwarmBot {
 const { options, rooms, senderBase } = workerData as { options: SwarmOptions; rooms: string[]; senderBase: number };
 const port = parentPort!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isOpen = (path: string | undefined) => path === 'direct' || path === 'turn';
+/** A DataChannel (direct or through TURN), or the hub relay when --no-p2p asked for nothing else. */
+const isOpenPath = (path: string | undefined) => path === 'direct' || path === 'turn' || (!options.p2p && path === 'relay');
 
 const report: WorkerReport = emptyWorkerReport();
 const bots: SwarmBot[] = [];
-const peerIndex = new Map<string, number>(); // peer id -> sender index
 
 async function startRoom(roomName: string, firstIndex: number): Promise<SwarmBot[]> {
   const group = await Promise.all(Array.from({ length: options.peers }, async (_, k) => {
@@ -37,10 +42,10 @@ async function startRoom(roomName: string, firstIndex: number): Promise<SwarmBot
     await client.connect();
     const joinedAt = wallClock();
     const room = await client.join(roomName, { name: `b${index}` });
-    peerIndex.set(client.peerId, index);
-    const bot: SwarmBot = { index, client, room, joinedAt, sent: 0, expected: 0, tracks: new Map() };
+    const bot: SwarmBot = { index, client, room, joinedAt, sent: 0, mates: [], tracks: new Map() };
     room.on('message', (m) => {
-      if (typeof m.data === 'string') return;
+      // A server peer replays room history to late joiners: a copy, not a delivery.
+      if (typeof m.data === 'string' || m.history !== undefined) return;
       const stamp = readStamp(m.data);
       if (stamp === undefined) return;
       let track = bot.tracks.get(stamp.sender);
@@ -53,11 +58,22 @@ async function startRoom(roomName: string, firstIndex: number): Promise<SwarmBot
     client.on('error', (e) => report.failures.push(`b${index}: hub error ${e.code}: ${e.message}`));
     return bot;
   }));
+  for (const bot of group) bot.mates = group.filter((other) => other !== bot);
   await awaitLinks(roomName, group);
   return group;
 }
 
-/** Waits until both ends of every link of the room have a DataChannel, or openTimeout. */
+/**
+ * Whether `from` can send to `to` on the path the link is meant to take: its own DataChannel to `to`, or,
+ * when the room is a star, its link to the server peer that forwards (path star).
+ */
+function canSend(from: SwarmBot, to: SwarmBot): boolean {
+  const path = from.client.link(to.client.peerId)?.path;
+  if (path !== 'star') return isOpenPath(path);
+  return [...from.room.members.values()].some((p) => p.role === 'server' && isOpenPath(from.client.link(p.peerId)?.path));
+}
+
+/** Waits until both ends of every link of the room are open (above), or openTimeout. */
 async function awaitLinks(roomName: string, group: SwarmBot[]): Promise<void> {
   const pending: [SwarmBot, SwarmBot][] = [];
   for (let i = 0; i < group.length; i++) for (let j = i + 1; j < group.length; j++) pending.push([group[i]!, group[j]!]);
@@ -66,7 +82,7 @@ async function awaitLinks(roomName: string, group: SwarmBot[]): Promise<void> {
   while (pending.length > 0 && wallClock() < deadline) {
     for (let k = pending.length - 1; k >= 0; k--) {
       const [a, b] = pending[k]!;
-      if (isOpen(a.client.link(b.client.peerId)?.path) && isOpen(b.client.link(a.client.peerId)?.path)) {
+      if (canSend(a, b) && canSend(b, a)) {
         report.linksOpen++;
         report.openLatencies.push(wallClock() - Math.max(a.joinedAt, b.joinedAt));
         pending.splice(k, 1);
@@ -80,9 +96,13 @@ async function awaitLinks(roomName: string, group: SwarmBot[]): Promise<void> {
   }
 }
 
+/** Paths of the links between bots, counted from both ends (links to a server peer are not the swarm's). */
 function countLinkPaths(): void {
   for (const bot of bots) {
-    for (const peer of bot.room.peers()) report.linkPaths[peer.path] = (report.linkPaths[peer.path] ?? 0) + 1;
+    for (const mate of bot.mates) {
+      const path = bot.client.link(mate.client.peerId)?.path ?? 'none';
+      report.linkPaths[path] = (report.linkPaths[path] ?? 0) + 1;
+    }
   }
 }
 
@@ -97,7 +117,7 @@ async function sendPhase(startAt: number): Promise<void> {
         bot.room.send(stampMessage(options.size, bot.index, bot.sent, wallClock()));
         bot.sent++;
         report.sent++;
-        report.expected += bot.room.members.size;
+        report.expected += bot.mates.length;
       } catch (err) {
         report.failures.push(`b${bot.index}: send failed: ${(err as Error).message}`);
       }

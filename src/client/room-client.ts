@@ -32,6 +32,12 @@ export interface ClientEvents extends Record<string, unknown> {
   /** Server peers (after watchRooms): a room got its first peer, or lost its last. */
   'room-opened': string;
   'room-closed': string;
+  /**
+   * The hub lost our session (it restarted, or we were away past its resume grace): we came back as a new
+   * peer id and have tried to rejoin every room (failures were `error` events). `rooms` are those rejoined,
+   * the same Room objects as before. Server peers watch rooms again here.
+   */
+  rejoined: { peerId: string; rooms: Room[] };
 }
 
 /** Frames of the hub relay that carry link batches: `{l: base64}`. */
@@ -265,15 +271,18 @@ export class RoomClient extends Emitter<ClientEvents> {
     this.links.clear();
     const rooms = [...this.rooms.values()];
     this.rooms.clear();
+    const rejoined: Room[] = [];
     for (const old of rooms) {
       for (const [peerId, info] of old.members) old.notify('peer-left', { peerId, name: info.name, reason: 'disconnected' });
       old.members.clear();
       try {
         await this.joinAs(old);
+        rejoined.push(old);
       } catch (err) {
         this.emit('error', { type: 'error', code: 'resume-failed', message: `could not rejoin ${old.name}: ${(err as Error).message}` });
       }
     }
+    if (this.signaling.state !== 'closed') this.emit('rejoined', { peerId: this.peerId, rooms: rejoined });
   }
 
   // ---- links ----

@@ -9,6 +9,7 @@ import type { RoomClient } from '../client/room-client.ts';
 import type { ClientOptions } from '../client/options.ts';
 import type { RtcFactory } from '../client/rtc.ts';
 import { callSafely } from '../call-safely.ts';
+import { ServedRooms } from './served-rooms.ts';
 import { builtInCommands, parseCommand, type ServerBot, type ServerBotCommand, type ServerBotContext } from './server-bot.ts';
 
 export interface ServerPeerOptions {
@@ -33,52 +34,122 @@ interface HistoryItem {
   data: string | Uint8Array;
 }
 
+interface ServedRoom {
+  room: Room;
+  history: HistoryItem[];
+}
+
 export class ServerPeer {
   readonly client: RoomClient;
-  private readonly rooms = new Map<string, { room: Room; history: HistoryItem[] }>();
+  private readonly rooms: ServedRooms<ServedRoom>;
+  /** Every room handle served so far and its state: a handle taken back after a rejoin keeps its hooks. */
+  private readonly attached = new WeakMap<Room, ServedRoom>();
   private readonly commands: Record<string, ServerBotCommand>;
+  /** While a watch-rooms request is on its way: rooms an event told about meanwhile (newer than its answer). */
+  private heard: Set<string> | undefined;
   private closed = false;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.client = createNodeClient({ ...options.client, url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
     this.commands = { ...builtInCommands(() => this.commands), ...options.bot?.commands };
+    this.rooms = new ServedRooms({ join: (name) => this.serve(name), leave: (name, state) => this.release(name, state.room) });
   }
 
   /** Connects, then serves the configured rooms, or every room the hub opens. */
   async start(): Promise<void> {
     await this.client.connect();
     this.client.on('error', (e) => this.log(`hub error ${e.code}: ${e.message}`));
+    this.client.on('rejoined', ({ rooms }) => void this.onRejoined(rooms));
     if (this.options.rooms.length > 0) {
-      await Promise.all(this.options.rooms.map((room) => this.serve(room)));
+      for (const room of this.options.rooms) this.rooms.want(room);
+      await this.rooms.idle();
       return;
     }
-    this.client.on('room-opened', (room) => void this.serve(room));
-    this.client.on('room-closed', (room) => void this.release(room));
-    const open = await this.client.watchRooms(this.options.secret);
-    await Promise.all(open.map((room) => this.serve(room)));
+    this.client.on('room-opened', (room) => this.heardOf(room, true));
+    this.client.on('room-closed', (room) => this.heardOf(room, false));
+    await this.watch();
+    await this.rooms.idle();
   }
 
   /** Rooms served now. */
   roomNames(): string[] {
-    return [...this.rooms.keys()];
+    return this.rooms.names();
+  }
+
+  /** Resolves when no join or leave of the server peer is on its way (tests). */
+  settled(): Promise<void> {
+    return this.rooms.idle();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.rooms.close();
     await this.client.close();
   }
 
-  private async serve(name: string): Promise<void> {
-    if (this.closed || this.rooms.has(name)) return;
+  /** Asks the hub for the open rooms and to hear about rooms from now on; serves exactly those. */
+  private async watch(): Promise<void> {
+    const heard = new Set<string>();
+    this.heard = heard;
+    try {
+      const open = await this.client.watchRooms(this.options.secret);
+      this.rooms.wantOnly(open, heard);
+      this.log(`watching rooms: ${open.length} open`);
+    } finally {
+      if (this.heard === heard) this.heard = undefined;
+    }
+  }
+
+  private heardOf(room: string, open: boolean): void {
+    this.heard?.add(room);
+    if (open) this.rooms.want(room);
+    else this.rooms.unwant(room);
+  }
+
+  /**
+   * The hub lost our session (a restart): the client has rejoined our old rooms as a new peer. The rooms
+   * it could not rejoin are no longer ours; and a new session hears nothing until it watches again, then
+   * serves what the hub has open now and leaves the rest (old rooms nobody came back to).
+   */
+  private async onRejoined(rejoined: Room[]): Promise<void> {
+    if (this.closed) return;
+    const ours = new Set(this.rooms.entries().map(([, state]) => state.room));
+    for (const [name, state] of this.rooms.entries()) if (!rejoined.includes(state.room)) this.rooms.forget(name);
+    // A room whose leave was on its way when the session went was rejoined all the same: take it back, so
+    // that the wish decides; if the name is taken meanwhile, just leave it.
+    for (const room of rejoined) {
+      if (!ours.has(room) && !this.rooms.adopt(room.name, this.attach(room))) void this.release(room.name, room);
+    }
+    if (this.options.rooms.length > 0) {
+      for (const room of this.options.rooms) this.rooms.want(room);
+      return;
+    }
+    try {
+      await this.watch();
+    } catch (err) {
+      this.log(`could not watch rooms again: ${(err as Error).message}`);
+    }
+  }
+
+  private async serve(name: string): Promise<ServedRoom | undefined> {
+    if (this.closed) return undefined;
     let room: Room;
     try {
       room = await this.client.join(name, { name: this.options.name, token: this.options.secret, role: 'server' });
     } catch (err) {
       this.log(`could not join ${name}: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
+    this.log(`serving ${name}`);
+    return this.attach(room);
+  }
+
+  /** Starts serving a joined room: history for late joiners, bot hooks. */
+  private attach(room: Room): ServedRoom {
+    const known = this.attached.get(room);
+    if (known !== undefined) return known;
     const state = { room, history: [] as HistoryItem[] };
-    this.rooms.set(name, state);
+    this.attached.set(room, state);
     const ctx = this.context(room);
     room.on('peer-joined', (peer) => {
       if (peer.role === 'server') return;
@@ -86,15 +157,16 @@ export class ServerPeer {
       this.guard('onJoin', () => this.options.bot?.onJoin?.(peer, ctx));
     });
     room.on('message', (m) => this.onMessage(state, m, ctx));
-    this.log(`serving ${name}`);
+    return state;
   }
 
-  private async release(name: string): Promise<void> {
-    const state = this.rooms.get(name);
-    if (state === undefined) return;
-    this.rooms.delete(name);
-    await state.room.leave().catch(() => {});
-    this.log(`released ${name}`);
+  private async release(name: string, room: Room): Promise<void> {
+    try {
+      await room.leave();
+      this.log(`released ${name}`);
+    } catch (err) {
+      this.log(`could not leave ${name}: ${(err as Error).message}`);
+    }
   }
 
   private onMessage(state: { room: Room; history: HistoryItem[] }, m: RoomMessage, ctx: ServerBotContext): void {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
+import { listeningPort } from '../helpers/hub-process.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
@@ -21,23 +22,6 @@ async function output(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
   child.stderr.on('data', (d) => (stderr += d));
   const [code] = await once(child, 'exit');
   return { code, stdout, stderr };
-}
-
-/** Reads the hub's JSON log lines until the "hub listening" one, and returns its port. */
-async function listeningPort(child: ChildProcessWithoutNullStreams): Promise<number> {
-  // 'data' events, not an async iterator: leaving a for-await loop would destroy stdout.
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk;
-      const line = buffered.split('\n').find((l) => l.includes('"hub listening"'));
-      if (line === undefined) return;
-      child.stdout.off('data', onData);
-      resolve(JSON.parse(line).port);
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', () => reject(new Error('the hub exited before listening')));
-  });
 }
 
 describe('roomwire CLI', () => {
