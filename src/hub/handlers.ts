@@ -185,14 +185,12 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
 
 /**
  * A client's report of one link's path (metrics, admin API). Kept per session for its room mates only: a
- * report about anyone else is refused, and reports about peers who left are pruned, so the map stays
- * within the session's room mates.
+ * report about anyone else is dropped without an answer (it races with departures, and an error would only
+ * be noise), and reports about peers who left are pruned, so the map stays within the session's room mates.
  */
 function linkPath(core: HubCore, conn: Connection, msg: LinkPathMessage): void {
   const { session } = conn;
-  if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.peerId) === undefined) {
-    return conn.sendError('peer-not-found', `no peer ${msg.peerId} in your rooms`, msg.id);
-  }
+  if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.peerId) === undefined) return;
   session.linkPaths.set(msg.peerId, msg.path);
   // More entries than it can have room mates: some are about peers who left.
   if (session.linkPaths.size > core.options.maxPeersPerRoom * session.rooms.size) {

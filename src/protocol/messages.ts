@@ -95,7 +95,7 @@ export type LinkPathName = (typeof LINK_PATHS)[number];
 
 /**
  * A client tells the hub the path of its link to a room mate, when it changes (for the hub's metrics and
- * the admin API; nobody else is told). No answer; an error if `peerId` shares no room with the sender.
+ * the admin API; nobody else is told). No answer; a report about a peer outside the sender's rooms is dropped.
  */
 export interface LinkPathMessage {
   type: 'link-path';
