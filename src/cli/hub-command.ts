@@ -22,14 +22,18 @@ export async function runHub(argv: string[]): Promise<number> {
   const serverPeer = options.serverPeer
     ? startEmbeddedServerPeer({ url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret, historySize: options.historySize, logger })
     : undefined;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // SIGTERM (an orchestrator replacing this hub) and POST /admin/api/drain drain: clients move elsewhere
+  // first. SIGINT (a person at a terminal) shuts down at once.
+  const stop = await new Promise<NodeJS.Signals | 'drained'>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
+    void hub.drained.then(() => resolve('drained'));
   });
   // A second signal, or a close that overruns its own deadline, must not leave the process hanging.
-  const force = setTimeout(() => process.exit(1), options.shutdownTimeoutMs + 2_000);
+  const force = setTimeout(() => process.exit(1), (stop === 'SIGTERM' ? options.drainTimeoutMs : 0) + options.shutdownTimeoutMs + 2_000);
   force.unref();
-  process.once(signal, () => process.exit(1));
+  for (const again of ['SIGTERM', 'SIGINT'] as const) process.once(again, () => process.exit(1));
+  if (stop === 'SIGTERM') await hub.drain();
   await serverPeer?.stop();
   await hub.close();
   return 0;

@@ -29,6 +29,8 @@ export interface ClientEvents extends Record<string, unknown> {
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
   /** An error from the hub that answered no request of ours. */
   error: ErrorMessage;
+  /** The hub ended our session for good: 4001 (another connection resumed it) or 4003 (an operator kicked us). */
+  ended: { code: number; reason: string };
   /** Server peers (after watchRooms): a room got its first peer, or lost its last. */
   'room-opened': string;
   'room-closed': string;
@@ -78,6 +80,11 @@ export class RoomClient extends Emitter<ClientEvents> {
       }
     });
     this.signaling.on('session-lost', () => void this.rejoinAll());
+    this.signaling.on('ended', (e) => {
+      for (const link of this.links.values()) void link.close();
+      this.links.clear();
+      this.emit('ended', e);
+    });
     this.linkHost = this.createLinkHost();
     this.roomHost = this.createRoomHost();
   }
@@ -180,6 +187,17 @@ export class RoomClient extends Emitter<ClientEvents> {
         this.dropLinkIfUnshared(m.peerId);
         if (info.role === 'server') this.updateStarLinks(); // a star without its server peer: back to P2P
         room.notify('peer-left', { peerId: m.peerId, name: info.name, reason: m.reason });
+        return;
+      }
+      case 'left': {
+        // Without `ref`: not an answer to our leave, but an operator closing the room.
+        if (m.ref !== undefined) return;
+        const room = this.rooms.get(m.room);
+        if (room === undefined) return;
+        this.rooms.delete(m.room);
+        for (const peerId of room.members.keys()) this.dropLinkIfUnshared(peerId);
+        room.members.clear();
+        room.notify('closed', { reason: m.reason ?? 'room-closed' });
         return;
       }
       case 'joined': {

@@ -29,6 +29,8 @@ export interface RoomEvents extends Record<string, unknown> {
   'peer-left': { peerId: string; name: string; reason: PeerLeftReason };
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
   topology: Topology;
+  /** The hub took us out of the room (an operator closed it); the handle is done. */
+  closed: { reason: string };
 }
 
 /** What a room needs from its client. */

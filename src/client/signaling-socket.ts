@@ -30,6 +30,8 @@ export interface SignalingEvents extends Record<string, unknown> {
   resumed: ResumedMessage;
   /** The connection came back as a new session: the old peer id and rooms are gone. */
   'session-lost': WelcomeMessage;
+  /** The hub ended the session for good (4001 replaced, 4003 kicked): no reconnect follows. */
+  ended: { code: number; reason: string };
 }
 
 export interface SignalingOptions {
@@ -135,13 +137,14 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
-      if (ev?.code === CLOSE_CODES.replaced) {
-        // Another connection took our session over (our resume token was used elsewhere): reconnecting
-        // would take it back, and the two would push each other out for ever.
+      if (ev?.code === CLOSE_CODES.replaced || ev?.code === CLOSE_CODES.kicked) {
+        // Another connection took our session over (our resume token was used elsewhere), or an operator
+        // removed us: reconnecting would take the session back, or defy the operator.
         this.closedByUs = true;
         this.ws = undefined;
         clearTimeout(this.pumpTimer);
         this.setState('closed');
+        this.emit('ended', { code: ev.code, reason: ev.reason });
         return;
       }
       this.onSocketClosed();

@@ -21,7 +21,10 @@ import { createJoinAuthorizer } from './join-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_PUBLIC_DIR, resolveHubOptions, type HubOptions } from './options.ts';
 import { createOriginCheck } from './origin-check.ts';
-import { hubMetricSources } from './ops/metric-sources.ts';
+import { AdminActions } from './admin-actions.ts';
+import { createAdminApi } from './ops/admin-api.ts';
+import { countLinks, hubMetricSources } from './ops/metric-sources.ts';
+import { StatsHistory } from './ops/stats-history.ts';
 import { HubMetrics } from './ops/metrics.ts';
 import { createOpsRoutes } from './ops/ops-routes.ts';
 import { RoomWatch } from './room-watch.ts';
@@ -51,6 +54,13 @@ export interface Hub {
   stats(): HubStats;
   /** Rooms starting and finishing, peers joining and leaving (webhooks, metrics and tests listen here). */
   readonly events: HubEvents;
+  /**
+   * Drain: /readyz turns 503, new upgrades get 503, and every client is asked to move (close 1001; room
+   * clients reconnect, and resume wherever their sessions live). Resolves when they are gone, or after
+   * drainTimeoutMs. Idempotent. `drained` resolves then too, however the drain was started (admin API).
+   */
+  drain(): Promise<void>;
+  readonly drained: Promise<void>;
   /** Stops accepting, closes every socket with 1001, cuts the rest after shutdownTimeoutMs. Idempotent. */
   close(): Promise<void>;
 }
@@ -92,6 +102,22 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     peers: sessions.size,
   });
 
+  let node = options.nodeId;
+  const statsHistory = new StatsHistory({
+    connections: () => wss.clients.size,
+    sessions: () => sessions.size,
+    rooms: () => bus.stats().rooms,
+    messages: () => metrics.messagesTotal,
+  }, options.statsIntervalMs, options.statsHistorySize);
+  const adminApi = createAdminApi({
+    adminToken: options.adminToken,
+    actions: new AdminActions(core, () => node),
+    node: () => node,
+    stats: () => ({ ...stats(), absent: sessions.absentCount, draining: draining !== undefined, links: countLinks(sessions) }),
+    history: () => statsHistory.all(),
+    drain: () => void drain(),
+    onError: (err) => logger.error({ err }, 'admin request failed'),
+  });
   const opsRoutes = createOpsRoutes({
     metrics,
     metricsToken: options.metricsToken,
@@ -100,7 +126,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (opsRoutes(req, res, pathOf(req))) return;
+    const path = pathOf(req);
+    if (opsRoutes(req, res, path) || adminApi(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats() }));
@@ -164,6 +191,22 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   const stopHeartbeat = startHeartbeat(() => connections, options.heartbeatIntervalMs);
   let closing: Promise<void> | undefined;
+  let draining$: Promise<void> | undefined;
+  let markDrained!: () => void;
+  const drained = new Promise<void>((resolve) => (markDrained = resolve));
+
+  function drain(): Promise<void> {
+    draining$ ??= (async () => {
+      draining = 'draining';
+      logger.info({ connections: wss.clients.size }, 'draining: asking clients to move');
+      const open = [...wss.clients];
+      for (const ws of open) ws.close(CLOSE_CODES.goingAway, 'draining: reconnect');
+      await closedOrDeadline(open, options.drainTimeoutMs);
+      logger.info({ left: wss.clients.size }, 'drained');
+      markDrained();
+    })();
+    return draining$;
+  }
 
   return {
     options,
@@ -172,23 +215,23 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       server.listen(options.port, options.host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
-      metrics.setNode(options.nodeId || `${hostname()}:${address.port}`);
+      node ||= `${hostname()}:${address.port}`;
+      metrics.setNode(node);
       logger.info({ host: address.address, port: address.port, path: SIGNALING_PATH }, 'hub listening');
       return address;
     },
     stats,
+    drain,
+    drained,
     close() {
       closing ??= (async () => {
         stopHeartbeat();
         sessions.close();
         server.close();
+        statsHistory.close();
         const open = [...wss.clients];
         for (const ws of open) ws.close(CLOSE_CODES.goingAway, 'hub shutting down');
-        const allClosed = Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : once(ws, 'close'))));
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise((resolve) => (timer = setTimeout(resolve, options.shutdownTimeoutMs)));
-        await Promise.race([allClosed, deadline]);
-        clearTimeout(timer);
+        await closedOrDeadline(open, options.shutdownTimeoutMs);
         for (const ws of wss.clients) ws.terminate();
         server.closeAllConnections();
         wss.close();
@@ -200,7 +243,15 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   };
 }
 
-/** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
+/** Resolves when every socket has closed, or after `ms`. */
+async function closedOrDeadline(sockets: WebSocket[], ms: number): Promise<void> {
+  const allClosed = Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : once(ws, 'close'))));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([allClosed, deadline]);
+  clearTimeout(timer);
+}
+
 function pathOf(req: IncomingMessage): string {
   try {
     return new URL(req.url ?? '/', 'http://x').pathname;
@@ -209,6 +260,7 @@ function pathOf(req: IncomingMessage): string {
   }
 }
 
+/** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
 function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): void {
   if (socket.destroyed) return;
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);

@@ -60,6 +60,10 @@ export const hubOptionSpecs = {
   serverPeerBytesPerSecond: intOption(64 * MiB, 'bytes/s', 'sustained inbound bytes of a server peer connection (instead of bytesPerSecond)'),
   serverPeerByteBurst: intOption(128 * MiB, 'bytes', 'byte bucket size of a server peer connection'),
   meshLimit: intOption(8, 'peers', 'a room with more peers than this, and a server peer in it, becomes a star through the server peer'),
+  adminToken: stringOption('', 'secret', 'enables the admin API (/admin/api/) for `Authorization: Bearer <token>`; at least 32 bytes; empty: no admin API', { env: 'ROOMWIRE_ADMIN_TOKEN', secret: true }),
+  drainTimeoutMs: intOption(30_000, 'ms', 'on drain (SIGTERM, or POST /admin/api/drain), how long clients get to move before the hub exits anyway'),
+  statsIntervalMs: intOption(5_000, 'ms', 'interval of the samples the admin API keeps (connections, sessions, rooms, messages/s)'),
+  statsHistorySize: intOption(120, 'samples', 'samples kept for the admin page charts (120 x 5 s: the last 10 minutes)'),
   metricsToken: stringOption('', 'secret', 'when set, GET /metrics needs `Authorization: Bearer <token>`', { env: 'ROOMWIRE_METRICS_TOKEN', secret: true }),
   nodeId: stringOption('', 'name', 'this hub\'s name in metrics (label `node`), the admin API and webhooks; empty: <hostname>:<port>', { env: 'ROOMWIRE_NODE_ID' }),
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
@@ -84,6 +88,7 @@ export function checkHubOptions(o: HubOptions): void {
     'maxConnectionsPerAddress', 'maxSessionsPerAddress', 'connectionsPerSecondPerAddress', 'connectionBurstPerAddress',
     'joinsPerSecondPerAddress', 'joinBurstPerAddress', 'bytesPerSecond', 'byteBurst', 'serverPeerMaxRooms',
     'serverPeerMessagesPerSecond', 'serverPeerMessageBurst', 'serverPeerBytesPerSecond', 'serverPeerByteBurst', 'historyMaxBytes',
+    'drainTimeoutMs', 'statsIntervalMs', 'statsHistorySize',
   ];
   for (const key of positive) {
     const value = o[key];
@@ -94,6 +99,8 @@ export function checkHubOptions(o: HubOptions): void {
   if (o.maxSessionsPerAddress < o.maxConnectionsPerAddress) throw new RangeError('option maxSessionsPerAddress must be >= maxConnectionsPerAddress');
   // HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token (RFC 7518 §3.2).
   if (o.authSecret !== '' && Buffer.byteLength(o.authSecret) < 32) throw new RangeError('option authSecret must be at least 32 bytes');
+  // Guessable admin tokens would hand over kick, close and drain.
+  if (o.adminToken !== '' && Buffer.byteLength(o.adminToken) < 32) throw new RangeError('option adminToken must be at least 32 bytes');
   if (o.turnSecret === TURN_SECRET_PLACEHOLDER) {
     throw new RangeError("option turnSecret is turnserver.conf's placeholder: set a long random secret in both coturn and the hub");
   }

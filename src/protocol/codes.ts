@@ -32,6 +32,8 @@ export const CLOSE_CODES = {
   messageTooBig: 1009,
   /** The same session was resumed on a newer connection; this one is superseded. */
   replaced: 4001,
+  /** An operator removed this peer (admin API kick): the session is over; do not reconnect by yourself. */
+  kicked: 4003,
   /** The client read too slowly: more than maxBufferedBytes were waiting to be sent to it. */
   slowConsumer: 4008,
 } as const;

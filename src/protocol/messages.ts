@@ -152,6 +152,8 @@ export interface LeftMessage {
   type: 'left';
   ref?: RequestId;
   room: string;
+  /** Without `ref`: the hub took this peer out of the room (an operator closed it). */
+  reason?: 'room-closed';
 }
 
 export interface PeerJoinedMessage extends PeerInfo {
@@ -159,7 +161,8 @@ export interface PeerJoinedMessage extends PeerInfo {
   room: string;
 }
 
-export type PeerLeftReason = 'left' | 'disconnected';
+/** left: it said so; disconnected: its connection was lost for good; kicked / room-closed: an operator's doing. */
+export type PeerLeftReason = 'left' | 'disconnected' | 'kicked' | 'room-closed';
 
 export interface PeerLeftMessage {
   type: 'peer-left';

@@ -79,8 +79,12 @@ export class HubMetrics {
     this.registry.setDefaultLabels({ node });
   }
 
+  /** Client messages handled since start, as a plain number (the admin page's messages/s). */
+  messagesTotal = 0;
+
   messageIn(type: ClientMessageType): void {
     this.messagesIn[type]!.inc();
+    this.messagesTotal++;
   }
 
   handled(type: ClientMessageType, seconds: number): void {
