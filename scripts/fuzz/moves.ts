@@ -99,6 +99,9 @@ function signalData(rng: Rng): unknown {
   }
 }
 
+/** Every path, and one that is none ('warp'). */
+const LINK_PATH_WEIGHTS = weights({ connecting: 1, direct: 3, turn: 1, relay: 2, star: 1, warp: 1 });
+
 export const moves: { [T in ClientMessageType]: (ctx: MoveContext) => Message } = {
   join: (ctx) => {
     const { rng, world } = ctx;
@@ -125,10 +128,11 @@ export const moves: { [T in ClientMessageType]: (ctx: MoveContext) => Message } 
   resume: (ctx) => ({ type: 'resume', ...resumeToken(ctx) }),
   'refresh-ice': () => ({ type: 'refresh-ice' }),
   'watch-rooms': ({ rng, world }) => ({ type: 'watch-rooms', token: rng.chance(0.3) ? world.serverPeerSecret : fakeToken(rng) }),
+  'link-path': (ctx) => ({ type: 'link-path', peerId: peerOf(ctx), path: ctx.rng.choose(LINK_PATH_WEIGHTS) }),
 };
 
 const MOVE_WEIGHTS = weights<ClientMessageType>({
-  join: 20, leave: 10, signal: 20, relay: 35, resume: 5, 'refresh-ice': 5, 'watch-rooms': 2,
+  join: 20, leave: 10, signal: 20, relay: 35, resume: 5, 'refresh-ice': 5, 'watch-rooms': 2, 'link-path': 5,
 });
 
 /** A valid message of any type, with a request id half of the time. */
