@@ -20,7 +20,10 @@ export async function runHub(argv: string[]): Promise<number> {
   const hub = createHub(options, { logger });
   const address = await hub.listen();
   const serverPeer = options.serverPeer
-    ? startEmbeddedServerPeer({ url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret, historySize: options.historySize, logger })
+    ? startEmbeddedServerPeer({
+      url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret,
+      historySize: options.historySize, historyMaxBytes: options.historyMaxBytes, logger,
+    })
     : undefined;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

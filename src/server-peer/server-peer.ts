@@ -9,7 +9,9 @@ import type { RoomClient } from '../client/room-client.ts';
 import type { ClientOptions } from '../client/options.ts';
 import type { RtcFactory } from '../client/rtc.ts';
 import { callSafely } from '../call-safely.ts';
+import { RoomHistory } from './room-history.ts';
 import { builtInCommands, parseCommand, type ServerBot, type ServerBotCommand, type ServerBotContext } from './server-bot.ts';
+import { serverPeerOptionSpecs } from './server-peer-options.ts';
 
 export interface ServerPeerOptions {
   url: string;
@@ -19,6 +21,8 @@ export interface ServerPeerOptions {
   rooms: string[];
   /** Broadcasts kept per room for late joiners. */
   historySize: number;
+  /** Bytes of broadcasts kept per room (default: the hub's historyMaxBytes default, 1 MiB). */
+  historyMaxBytes?: number;
   name: string;
   bot?: ServerBot;
   rtc?: RtcFactory;
@@ -27,21 +31,23 @@ export interface ServerPeerOptions {
   log?: (line: string) => void;
 }
 
-interface HistoryItem {
-  from: string;
-  at: number;
-  data: string | Uint8Array;
-}
-
 export class ServerPeer {
   readonly client: RoomClient;
-  private readonly rooms = new Map<string, { room: Room; history: HistoryItem[] }>();
+  private readonly rooms = new Map<string, { room: Room; history: RoomHistory }>();
   private readonly commands: Record<string, ServerBotCommand>;
   private closed = false;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.client = createNodeClient({ ...options.client, url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
     this.commands = { ...builtInCommands(() => this.commands), ...options.bot?.commands };
+    // A hostile member can cause resets cheaply: log the 1st, 10th, 100th ... so the log stays small.
+    let resets = 0;
+    let nextLogged = 1;
+    this.client.on('link-reset', (e) => {
+      if (++resets < nextLogged) return;
+      nextLogged *= 10;
+      this.log(`link reset #${resets}: ${e.peerId} ${e.reason}, dropped ${e.droppedBytes} bytes`);
+    });
   }
 
   /** Connects, then serves the configured rooms, or every room the hub opens. */
@@ -77,7 +83,7 @@ export class ServerPeer {
       this.log(`could not join ${name}: ${(err as Error).message}`);
       return;
     }
-    const state = { room, history: [] as HistoryItem[] };
+    const state = { room, history: new RoomHistory(this.options.historySize, this.options.historyMaxBytes ?? serverPeerOptionSpecs.historyMaxBytes.default) };
     this.rooms.set(name, state);
     const ctx = this.context(room);
     room.on('peer-joined', (peer) => {
@@ -97,7 +103,7 @@ export class ServerPeer {
     this.log(`released ${name}`);
   }
 
-  private onMessage(state: { room: Room; history: HistoryItem[] }, m: RoomMessage, ctx: ServerBotContext): void {
+  private onMessage(state: { room: Room; history: RoomHistory }, m: RoomMessage, ctx: ServerBotContext): void {
     if (m.history !== undefined) return;
     const message = { room: m.room, from: m.from, name: ctx.nameOf(m.from), data: m.data, whisper: m.whisper };
     const command = parseCommand(m.data);
@@ -108,10 +114,7 @@ export class ServerPeer {
       return;
     }
     // Whispers are private: never kept.
-    if (!m.whisper) {
-      state.history.push({ from: m.from, at: Date.now(), data: m.data });
-      if (state.history.length > this.options.historySize) state.history.splice(0, state.history.length - this.options.historySize);
-    }
+    if (!m.whisper) state.history.push({ from: m.from, at: Date.now(), data: m.data });
     this.guard('onMessage', () => this.options.bot?.onMessage?.(message, ctx));
   }
 
