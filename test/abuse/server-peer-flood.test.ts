@@ -29,21 +29,25 @@ const GiB = 1024 * MiB;
 
 /** What the hostile peer sends: DATA payload bytes. */
 const FLOOD_BYTES = 1 * GiB;
+/** Per relay frame: in-order chunks of messages that are oversized or never end (8 x 64 KiB)... */
 const CHUNK_BYTES = 64 * KiB;
-/** Per relay frame: in-order chunks of never-ending messages, and chunks far ahead. */
-const IN_ORDER_PER_FRAME = 10;
-const FAR_AHEAD_PER_FRAME = 2;
+const IN_ORDER_PER_FRAME = 8;
+/** ...and one large chunk far ahead of them (before the bounds, 4,096 such chunks of any size were kept). */
+const FAR_AHEAD_BYTES = 512 * KiB;
 /** A new message starts every this many frames: 10 MiB each, past the 8 MiB maxMessageBytes default. */
-const FRAMES_PER_MESSAGE = 16;
+const FRAMES_PER_MESSAGE = 20;
 /** Frames sent and not yet echoed by the server peer's link. */
 const WINDOW_FRAMES = 12;
 /**
  * The bound: the server peer's receive buffers are at most maxReceiveBufferBytes (64 MiB) by design, and
  * here one link holds at most one message (8 MiB) and 4 MiB of early chunks; the rest is Node, werift,
- * tsx, and frames being decoded. Without the bounds, one link's early buffer alone took 4,096 chunks of
- * any size, and a message that never ends grew without limit.
+ * tsx (~110 MiB idle), and frames being decoded. Measured here: ~200 MiB at most. Before the bounds, one
+ * link's early buffer took 4,096 chunks of any size, oversized messages were delivered and kept as
+ * history: this flood took the server peer to 830 MiB.
  */
 const RSS_BOUND_BYTES = 400 * MiB;
+/** The server peer's history per room, in bytes: a broadcast larger than this is not kept. */
+const HISTORY_MAX_BYTES = 64 * KiB;
 
 let t: TestHub;
 let serverPeer: ChildProcessWithoutNullStreams;
@@ -60,7 +64,7 @@ beforeAll(async () => {
     serverPeerBytesPerSecond: 64 * GiB, serverPeerByteBurst: 64 * GiB,
     maxFrameBytes: 2 * MiB, hardMaxFrameBytes: 4 * MiB, maxBufferedBytes: 64 * MiB,
   });
-  serverPeer = spawn(process.execPath, [BIN, 'server-peer', '--url', t.url, '--rooms', ROOM], {
+  serverPeer = spawn(process.execPath, [BIN, 'server-peer', '--url', t.url, '--rooms', ROOM, '--history-max-bytes', String(HISTORY_MAX_BYTES)], {
     env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: SECRET },
   });
   serverPeer.stdout.on('data', (d: Buffer) => (serverLog += d.toString()));
@@ -113,6 +117,7 @@ describe('the server peer under a flood of hostile messages', () => {
     const sampler = setInterval(() => (rssMost = Math.max(rssMost, rssBytes(pid))), 50);
 
     const chunk = new Uint8Array(CHUNK_BYTES).map((_, i) => (i * 7) & 0xff);
+    const farChunk = new Uint8Array(FAR_AHEAD_BYTES).fill(0xee);
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     let sent = 0;
@@ -126,21 +131,22 @@ describe('the server peer under a flood of hostile messages', () => {
       const records: Uint8Array[] = [];
       const place = frame % FRAMES_PER_MESSAGE;
       // every 4th message ends (past the bound), the others never do
-      const ends = place === FRAMES_PER_MESSAGE - 1 && (frame / FRAMES_PER_MESSAGE) % 4 === 3;
+      const ends = place === FRAMES_PER_MESSAGE - 1 && Math.floor(frame / FRAMES_PER_MESSAGE) % 4 === 3;
       for (let i = 0; i < IN_ORDER_PER_FRAME; i++) {
         const first = place === 0 && i === 0;
         const flags = (first ? FLAG.first | FLAG.binary : 0) | (ends && i === IN_ORDER_PER_FRAME - 1 ? FLAG.last : 0);
         records.push(encodeData(mallory.seqs(serverId, 1), flags, first ? joinBytes(messageHeader(ROOM), chunk) : chunk));
       }
-      for (let i = 0; i < FAR_AHEAD_PER_FRAME; i++) records.push(encodeData(2 ** 31 + frame * FAR_AHEAD_PER_FRAME + i, 0, chunk));
+      records.push(encodeData(2 ** 31 + frame, 0, farChunk));
       records.push(HostilePeer.ping(frame + 1));
       mallory.sendRecords(serverId, records);
-      sent += (IN_ORDER_PER_FRAME + FAR_AHEAD_PER_FRAME) * CHUNK_BYTES;
+      sent += IN_ORDER_PER_FRAME * CHUNK_BYTES + FAR_AHEAD_BYTES;
       if (whoAskedAt === 0 && sent >= FLOOD_BYTES / 2) {
         // halfway: alice asks, and says something worth keeping
         whoAskedAt = performance.now();
         alice.room.send('/who');
         alice.room.send('kept for later');
+        alice.room.send('too long to keep '.repeat(HISTORY_MAX_BYTES / 16));
       }
     }
     while (mallory.highestPong(serverId) < frame) await Promise.race([once(mallory.client.ws, 'message'), new Promise((r) => setTimeout(r, 100))]);
@@ -161,11 +167,14 @@ describe('the server peer under a flood of hostile messages', () => {
     expect(serverLog).toContain(`link reset #1: ${mallory.peerId} message-too-large`);
     expect(serverLog).toContain(`link reset #10: ${mallory.peerId} message-too-large`);
 
-    // after it: /who again, and a late joiner gets alice's broadcast as history, and nothing of mallory's
+    // after it: /who again, and a late joiner gets alice's short broadcast as history (not the long one,
+    // over --history-max-bytes), and nothing of mallory's
     alice.room.send('/who');
     await until(() => alice.inbox.filter(isWho).length === 2, '/who after the flood');
     const late = await member('late');
     await until(() => late.inbox.some((m) => m.data === 'kept for later'), 'history for the late joiner');
+    late.room.send('/help'); // answered over the same link, after any history still on its way
+    await until(() => late.inbox.some((m) => typeof m.data === 'string' && m.data.includes('/who')), '/help answered');
     const history = late.inbox.filter((m) => m.history !== undefined);
     expect(history.map((m) => [m.data, m.history!.from])).toEqual([['kept for later', alice.client.peerId]]);
   }, 120_000);
