@@ -16,14 +16,15 @@ export interface EmbeddedServerPeer {
   stop(): Promise<void>;
 }
 
-export function startEmbeddedServerPeer(o: { url: string; secret: string; historySize: number; logger: Logger }): EmbeddedServerPeer {
+export function startEmbeddedServerPeer(o: { url: string; secret: string; historySize: number; historyMaxBytes: number; logger: Logger }): EmbeddedServerPeer {
   let child: ChildProcess | undefined;
   let stopping = false;
   let failures = 0;
   let restartTimer: NodeJS.Timeout | undefined;
 
   const launch = () => {
-    child = spawn(process.execPath, [BIN, 'server-peer', '--url', o.url, '--history-size', String(o.historySize)], {
+    const args = ['server-peer', '--url', o.url, '--history-size', String(o.historySize), '--history-max-bytes', String(o.historyMaxBytes)];
+    child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: o.secret },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -20,7 +20,10 @@ export async function runHub(argv: string[]): Promise<number> {
   const hub = createHub(options, { logger });
   const address = await hub.listen();
   const serverPeer = options.serverPeer
-    ? startEmbeddedServerPeer({ url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret, historySize: options.historySize, logger })
+    ? startEmbeddedServerPeer({
+      url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret,
+      historySize: options.historySize, historyMaxBytes: options.historyMaxBytes, logger,
+    })
     : undefined;
   // SIGTERM (an orchestrator replacing this hub) and POST /admin/api/drain drain: clients move elsewhere
   // first. SIGINT (a person at a terminal) shuts down at once.

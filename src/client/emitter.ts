@@ -1,4 +1,8 @@
-/** A small typed event emitter that runs in the browser and in Node. A throwing listener is reported, not propagated. */
+/**
+ * A small typed event emitter that runs in the browser and in Node. A throwing listener is reported
+ * (listenerFailed), never propagated: not to the emitter's caller, which is often a network handler
+ * halfway through a batch, and not as an uncaught error, which would end a Node process.
+ */
 export class Emitter<Events extends Record<string, unknown>> {
   private readonly listeners = new Map<keyof Events, Set<(value: never) => void>>();
 
@@ -31,10 +35,22 @@ export class Emitter<Events extends Record<string, unknown>> {
       try {
         (listener as (value: Events[K]) => void)(value);
       } catch (err) {
-        queueMicrotask(() => {
-          throw err; // surfaces as an uncaught error without breaking the emitter's caller
-        });
+        this.listenerFailed(String(event), err);
       }
     }
   }
+
+  protected hasListeners(event: keyof Events): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
+  }
+
+  /** A listener of `event` threw. Here: a log line; an emitter with an `error` event reports it there. */
+  protected listenerFailed(event: string, err: unknown): void {
+    console.error(`roomwire: a listener of ${event} threw:`, err);
+  }
+}
+
+/** The message of anything thrown. */
+export function describeThrown(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -25,6 +25,11 @@ export const FLAG = {
 } as const;
 
 export const DATA_HEADER_BYTES = 10;
+/**
+ * The largest message header (in the first chunk, before the data): roomLength:u8 room (at most 255
+ * bytes), and for history originLength:u8 origin (at most 255) at:f64.
+ */
+export const MAX_MESSAGE_HEADER_BYTES = 1 + 255 + 1 + 255 + 8;
 const ACK_BYTES = 5;
 const TIME_BYTES = 9;
 

@@ -1,5 +1,6 @@
 /** The room client's options: defaults and units in one place (the bot CLI reads the same table). */
 import { boolOption, defaultsOf, intOption, stringOption, type OptionValues } from '../option-spec.ts';
+import { MAX_MESSAGE_HEADER_BYTES } from './link-wire.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -20,6 +21,9 @@ export const clientOptionSpecs = {
   starBacklogRecords: intOption(256, 'records', 'star topology: records waiting on the link to the server peer beyond which a member holds its traffic'),
   forwardBacklogRecords: intOption(1_024, 'records', 'server peer: records waiting on its link to one member beyond which batches forwarded to that member are dropped (the sender resends them)'),
   maxQueuedBytes: intOption(16 * MiB, 'bytes', 'unacknowledged bytes per link; send() beyond it throws send-queue-full'),
+  maxMessageBytes: intOption(8 * MiB, 'bytes', 'largest message (its data) send() takes (beyond: error message-too-large) and a receiver reassembles (beyond: the message is dropped, link-reset message-too-large)'),
+  maxEarlyBytes: intOption(4 * MiB, 'bytes', 'per link: chunks kept that arrived ahead of a gap (each counts its size + 128); beyond it they are dropped and their sender resends them'),
+  maxReceiveBufferBytes: intOption(64 * MiB, 'bytes', 'all links of a client together: messages being reassembled and chunks ahead of a gap; beyond it early chunks go first, then the link holding the largest partial message is reset (link-reset receive-buffer-full)'),
   reconnectMinMs: intOption(250, 'ms', 'first delay before the signaling socket reconnects (doubles, with jitter)'),
   reconnectMaxMs: intOption(10_000, 'ms', 'longest delay between signaling reconnects'),
   requestTimeoutMs: intOption(15_000, 'ms', 'how long join/leave wait for the hub'),
@@ -33,5 +37,10 @@ export function resolveClientOptions(overrides: Partial<ClientOptions> = {}): Cl
     throw new RangeError('option iceTransportPolicy must be all or relay');
   }
   if (options.lowWaterMarkBytes > options.highWaterMarkBytes) throw new RangeError('option lowWaterMarkBytes must be <= highWaterMarkBytes');
+  // A message up to maxMessageBytes must fit the send queue, and one link's largest holding the shared budget.
+  if (options.maxMessageBytes > options.maxQueuedBytes) throw new RangeError('option maxMessageBytes must be <= maxQueuedBytes');
+  if (options.maxReceiveBufferBytes < options.maxMessageBytes + MAX_MESSAGE_HEADER_BYTES + options.maxEarlyBytes) {
+    throw new RangeError(`option maxReceiveBufferBytes must be >= maxMessageBytes + maxEarlyBytes + ${MAX_MESSAGE_HEADER_BYTES}`);
+  }
   return options;
 }

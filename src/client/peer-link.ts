@@ -13,11 +13,14 @@
  * acknowledged is sent again on the new path; the receiver drops the duplicates.
  */
 import type { IceServer } from '../protocol/index.ts';
+import { SendQueueFullError } from './errors.ts';
 import { LinkOutbox, type StarSend } from './link-outbox.ts';
 import { decodeBatch, encodeAck, encodeForward, encodeTime, fromBase64, WireError } from './link-wire.ts';
 import type { ClientOptions } from './options.ts';
 import { P2PAttempt, type AttemptSignal } from './p2p-attempt.ts';
-import { ReliableReceiver, ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-stream.ts';
+import type { ReceiveBudget } from './receive-budget.ts';
+import { ReliableReceiver, type LinkResetReason } from './reliable-receiver.ts';
+import { ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-stream.ts';
 import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, type RtcFactory } from './rtc.ts';
 
 /** star: through the server peer's DataChannels (a room in star topology). */
@@ -28,6 +31,8 @@ export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay' | 'star';
 export interface LinkHost {
   readonly localId: string;
   readonly options: ClientOptions;
+  /** What all links of the client may hold on the receiving side, together. */
+  readonly receiveBudget: ReceiveBudget;
   /** undefined when P2P is off for this client */
   readonly rtc: RtcFactory | undefined;
   iceServers(): IceServer[];
@@ -43,6 +48,8 @@ export interface LinkHost {
   forwarded(via: string, peer: string, batch: Uint8Array): void;
   deliver(from: string, message: LinkMessage, path: LinkPath): void;
   pathChanged(peerId: string, path: LinkPath, previous: LinkPath): void;
+  /** The peer broke a receive bound: its partial message was dropped (`droppedBytes` of it). */
+  linkReset(peerId: string, reason: LinkResetReason, droppedBytes: number): void;
 }
 
 /** The `data` of a hub `signal` between two links. */
@@ -66,10 +73,6 @@ export function isLinkSignal(data: unknown): data is LinkSignal {
   return true;
 }
 
-export class SendQueueFullError extends Error {
-  readonly code = 'send-queue-full';
-}
-
 export class PeerLink {
   path: LinkPath = 'connecting';
   rttMs: number | undefined;
@@ -77,7 +80,7 @@ export class PeerLink {
   iceState = 'new';
   readonly polite: boolean;
   private readonly sender = new ReliableSender();
-  private readonly receiver = new ReliableReceiver();
+  private readonly receiver: ReliableReceiver;
   private readonly outbox: LinkOutbox;
   private attempt: P2PAttempt | undefined;
   private channel: RtcDataChannel | undefined;
@@ -105,6 +108,7 @@ export class PeerLink {
     // Deterministic roles: both sides compute the same answer without talking.
     this.polite = host.localId < peerId;
     const o = host.options;
+    this.receiver = new ReliableReceiver(o, host.receiveBudget, (reason, bytes) => host.linkReset(peerId, reason, bytes));
     this.outbox = new LinkOutbox({
       options: o,
       route: () => {
@@ -235,6 +239,7 @@ export class PeerLink {
     clearTimeout(this.p2pTimer);
     clearTimeout(this.retryTimer);
     this.outbox.close();
+    this.receiver.close();
     this.closing = this.stopAttempt();
     return this.closing;
   }

@@ -1,9 +1,10 @@
 /**
  * Exactly-once, in-order delivery of messages over a link whose path may change under it. The sender
  * numbers chunks and keeps them until they are acknowledged, so that they can be sent again on another
- * path; the receiver puts them back in order, drops duplicates, reassembles messages and acknowledges.
+ * path; the receiver (reliable-receiver.ts) puts them back in order, drops duplicates, reassembles
+ * messages and acknowledges.
  */
-import { DATA_HEADER_BYTES, FLAG, concat, encodeData } from './link-wire.ts';
+import { DATA_HEADER_BYTES, FLAG, encodeData } from './link-wire.ts';
 
 export interface LinkMessage {
   room: string;
@@ -14,7 +15,6 @@ export interface LinkMessage {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 interface Unacked {
   seq: number;
@@ -83,76 +83,6 @@ export class ReliableSender {
   /** Every unacknowledged record, oldest first: what to send again after a path change. */
   pending(): Uint8Array[] {
     return this.unacked.slice(this.head).map((u) => u.record);
-  }
-}
-
-export class ReliableReceiver {
-  private expected = 1;
-  private readonly early = new Map<number, { flags: number; payload: Uint8Array }>();
-  private partial: Uint8Array[] = [];
-  private partialBytes = 0;
-  private partialFlags = 0;
-  duplicates = 0;
-
-  /** @param maxEarly chunks kept that arrived ahead of a gap; more are dropped (the sender resends them). */
-  constructor(private readonly maxEarly = 4_096) {}
-
-  /** The cumulative acknowledgement to send: every chunk up to here has arrived. */
-  get acknowledged(): number {
-    return this.expected - 1;
-  }
-
-  /** Takes one DATA record; returns the messages it completes, in order. */
-  receive(seq: number, flags: number, payload: Uint8Array): LinkMessage[] {
-    if (seq < this.expected || this.early.has(seq)) {
-      this.duplicates++;
-      return [];
-    }
-    if (seq > this.expected) {
-      if (this.early.size < this.maxEarly) this.early.set(seq, { flags, payload: payload.slice() });
-      return [];
-    }
-    const done: LinkMessage[] = [];
-    this.take(flags, payload, done);
-    for (let next = this.early.get(this.expected); next !== undefined; next = this.early.get(this.expected)) {
-      this.early.delete(this.expected);
-      this.take(next.flags, next.payload, done);
-    }
-    return done;
-  }
-
-  private take(flags: number, payload: Uint8Array, done: LinkMessage[]): void {
-    this.expected++;
-    if (flags & FLAG.first) {
-      this.partial = [];
-      this.partialBytes = 0;
-      this.partialFlags = flags;
-    }
-    // A chunk's payload may be a view into a batch that is reused: keep a copy only when it must wait.
-    this.partial.push(flags & FLAG.last && this.partial.length === 0 ? payload : payload.slice());
-    this.partialBytes += payload.length;
-    if (!(flags & FLAG.last)) return;
-    const whole = concat(this.partial, this.partialBytes);
-    this.partial = [];
-    this.partialBytes = 0;
-    const roomLength = whole[0] ?? 0;
-    const room = decoder.decode(whole.subarray(1, 1 + roomLength));
-    let offset = 1 + roomLength;
-    let history: LinkMessage['history'];
-    if (this.partialFlags & FLAG.history) {
-      const originLength = whole[offset] ?? 0;
-      const from = decoder.decode(whole.subarray(offset + 1, offset + 1 + originLength));
-      const at = new DataView(whole.buffer, whole.byteOffset).getFloat64(offset + 1 + originLength);
-      history = { from, at };
-      offset += 1 + originLength + 8;
-    }
-    const body = whole.subarray(offset);
-    done.push({
-      room,
-      data: this.partialFlags & FLAG.binary ? new Uint8Array(body) : decoder.decode(body), // a copy, and never a Node Buffer
-      whisper: (this.partialFlags & FLAG.whisper) !== 0,
-      ...(history === undefined ? {} : { history }),
-    });
   }
 }
 

@@ -4,11 +4,13 @@
  * The same code runs in the browser (its WebSocket and RTCPeerConnection by default) and in Node
  * (src/client/node.ts injects ws and werift).
  */
-import type { ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, Topology, WatchingMessage } from '../protocol/index.ts';
-import { Emitter } from './emitter.ts';
+import type { ClientCode, ErrorMessage, HubMessage, IceServer, JoinedMessage, PeerInfo, Topology, WatchingMessage } from '../protocol/index.ts';
+import { Emitter, describeThrown } from './emitter.ts';
 import { resolveClientOptions, type ClientOptions } from './options.ts';
 import type { StarSend } from './link-outbox.ts';
 import { PeerLink, isLinkSignal, type LinkHost, type LinkPath, type LinkSignal } from './peer-link.ts';
+import { ReceiveBudget } from './receive-budget.ts';
+import type { LinkResetReason } from './reliable-receiver.ts';
 import type { LinkMessage } from './reliable-stream.ts';
 import { RoomIndex } from './room-index.ts';
 import { Room, type RoomHost } from './room.ts';
@@ -24,11 +26,26 @@ export interface RoomClientConfig extends Partial<ClientOptions> {
   rtc?: RtcFactory;
 }
 
+/** An error the client reports itself (see CLIENT_CODES), shaped like the hub's. */
+export interface ClientErrorEvent {
+  type: 'error';
+  code: ClientCode;
+  message: string;
+}
+
 export interface ClientEvents extends Record<string, unknown> {
   signaling: SignalingState;
   'path-change': { peerId: string; path: LinkPath; previous: LinkPath };
-  /** An error from the hub that answered no request of ours. */
-  error: ErrorMessage;
+  /**
+   * An error from the hub that answered no request of ours, or the client's own (`listener-error`: an
+   * application listener threw; it is reported here instead of being rethrown).
+   */
+  error: ErrorMessage | ClientErrorEvent;
+  /**
+   * A peer broke a receive bound (maxMessageBytes, maxReceiveBufferBytes) or sent a message that does not
+   * parse: its partial message was dropped, and its link skips to its next message. Other links go on.
+   */
+  'link-reset': { peerId: string; reason: LinkResetReason; droppedBytes: number };
   /** The hub ended our session for good: 4001 (another connection resumed it) or 4003 (an operator kicked us). */
   ended: { code: number; reason: string };
   /** Server peers (after watchRooms): a room got its first peer, or lost its last. */
@@ -55,6 +72,7 @@ export class RoomClient extends Emitter<ClientEvents> {
   /** Rooms whose join is on its way, by name. */
   private readonly joining = new Map<string, Room>();
   private readonly links = new Map<string, PeerLink>();
+  private readonly receiveBudget: ReceiveBudget;
   private readonly index = new RoomIndex(this.rooms, this.links);
   private currentIceServers: IceServer[] = [];
   /** Server peers: batches not forwarded because the member's link was too far behind (diagnostics). */
@@ -68,6 +86,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     super();
     const { url, webSocket, rtc, ...overrides } = config;
     this.options = resolveClientOptions(overrides);
+    this.receiveBudget = new ReceiveBudget(this.options.maxReceiveBufferBytes);
     this.rtc = this.options.p2p ? (rtc ?? globalRtc()) : undefined;
     this.signaling = new SignalingSocket(url, webSocket ?? globalWebSocket(), this.options);
     this.signaling.on('message', (m) => this.onHubMessage(m));
@@ -103,9 +122,15 @@ export class RoomClient extends Emitter<ClientEvents> {
     await this.signaling.connect();
   }
 
-  async join(room: string, request: { name?: string; token?: string; role?: 'peer' | 'server' } = {}): Promise<Room> {
+  /**
+   * Joins a room. `prepare` gets the room's handle before the join is sent: listeners added there hear
+   * every event, even a peer joining in the same network read as our `joined` (which may happen before
+   * this promise resumes its caller).
+   */
+  async join(room: string, request: { name?: string; token?: string; role?: 'peer' | 'server' } = {}, prepare?: (room: Room) => void): Promise<Room> {
     if (this.rooms.has(room) || this.joining.has(room)) throw new Error(`already in room ${room}`);
     const handle = new Room(room, this.roomHost, request);
+    prepare?.(handle);
     await this.joinAs(handle);
     return handle;
   }
@@ -142,6 +167,11 @@ export class RoomClient extends Emitter<ClientEvents> {
     return this.links.get(peerId);
   }
 
+  /** Bytes all links hold for messages being reassembled and chunks ahead of a gap (diagnostics). */
+  get receiveBufferedBytes(): number {
+    return this.receiveBudget.usedBytes;
+  }
+
   /** Drops the signaling socket as a network failure would; the client reconnects and resumes. */
   dropSignalingForTest(): void {
     this.signaling.dropForTest();
@@ -155,6 +185,12 @@ export class RoomClient extends Emitter<ClientEvents> {
     this.rooms.clear();
     this.signaling.close();
     return Promise.all(closing).then(() => {});
+  }
+
+  /** A listener (ours or a room's) threw: an `error` event when someone listens for errors, else a log line. */
+  protected override listenerFailed(event: string, err: unknown): void {
+    if (event === 'error' || !this.hasListeners('error')) return super.listenerFailed(event, err);
+    this.emit('error', { type: 'error', code: 'listener-error', message: `a listener of ${event} threw: ${describeThrown(err)}` });
   }
 
   // ---- hub messages ----
@@ -340,6 +376,7 @@ export class RoomClient extends Emitter<ClientEvents> {
     return {
       get localId() { return client.peerId; },
       options: this.options,
+      receiveBudget: this.receiveBudget,
       rtc: this.rtc,
       iceServers: () => this.currentIceServers,
       sendSignal: (to: string, data: LinkSignal) => this.signaling.send({ type: 'signal', to, data }),
@@ -372,10 +409,14 @@ export class RoomClient extends Emitter<ClientEvents> {
       },
       deliver: (from: string, message: LinkMessage, path: LinkPath) => {
         const room = this.rooms.get(message.room);
-        if (room === undefined || !room.members.has(from)) return;
+        const sender = room?.members.get(from);
+        if (room === undefined || sender === undefined) return;
+        // Only a server peer replays history: from anyone else the flag would let them speak in another
+        // member's name, so the message counts as what it is, theirs, sent now.
+        const history = sender.role === 'server' ? message.history : undefined;
         room.notify('message', {
           room: message.room, from, data: message.data, path, whisper: message.whisper,
-          ...(message.history === undefined ? {} : { history: message.history }),
+          ...(history === undefined ? {} : { history }),
         });
       },
       pathChanged: (peerId: string, path: LinkPath, previous: LinkPath) => {
@@ -384,11 +425,14 @@ export class RoomClient extends Emitter<ClientEvents> {
         this.emit('path-change', { peerId, path, previous });
         for (const room of this.rooms.values()) if (room.members.has(peerId)) room.notify('path-change', { peerId, path, previous });
       },
+      linkReset: (peerId: string, reason: LinkResetReason, droppedBytes: number) => this.emit('link-reset', { peerId, reason, droppedBytes }),
     };
   }
 
   private createRoomHost(): RoomHost {
     return {
+      maxMessageBytes: this.options.maxMessageBytes,
+      listenerFailed: (event, err) => this.listenerFailed(event, err),
       linkState: (peerId) => {
         const link = this.links.get(peerId);
         return { path: link?.path ?? 'connecting', rttMs: link?.rttMs, iceState: link?.iceState ?? 'new' };

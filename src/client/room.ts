@@ -1,6 +1,7 @@
 /** One room as the application sees it: its members, their links' paths, messages in and out. */
 import type { PeerInfo, PeerLeftReason, Topology } from '../protocol/index.ts';
 import { Emitter } from './emitter.ts';
+import { checkMessageSize } from './errors.ts';
 import type { LinkPath } from './peer-link.ts';
 
 export interface RoomMessage {
@@ -35,6 +36,10 @@ export interface RoomEvents extends Record<string, unknown> {
 
 /** What a room needs from its client. */
 export interface RoomHost {
+  /** Largest message data send() takes. */
+  readonly maxMessageBytes: number;
+  /** A listener of this room threw: the client reports it. */
+  listenerFailed(event: string, err: unknown): void;
   linkState(peerId: string): { path: LinkPath; rttMs: number | undefined; iceState: string };
   sendToPeer(peerId: string, room: string, data: string | Uint8Array, whisper: boolean, history?: { from: string; at: number }): void;
   leaveRoom(room: Room): Promise<void>;
@@ -64,9 +69,13 @@ export class Room extends Emitter<RoomEvents> {
     return [...this.members.values()].map((p) => ({ ...p, ...this.host.linkState(p.peerId) }));
   }
 
-  /** To every other member, or with `to` to one of them. Strings and bytes; any size up to maxQueuedBytes. */
+  /**
+   * To every other member, or with `to` to one of them. Strings and bytes of up to maxMessageBytes (else
+   * MessageTooLargeError, code message-too-large, and nothing is sent).
+   */
   send(data: string | Uint8Array, options: SendOptions = {}): void {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('send takes a string or a Uint8Array');
+    checkMessageSize(data, this.host.maxMessageBytes);
     if (options.to !== undefined) {
       if (!this.members.has(options.to)) throw new Error(`no peer ${options.to} in room ${this.name}`);
       this.host.sendToPeer(options.to, this.name, data, true);
@@ -78,11 +87,16 @@ export class Room extends Emitter<RoomEvents> {
   /** Replays an earlier room message to one member, marked as history (what server peers do for late joiners). */
   sendHistory(to: string, item: { from: string; at: number; data: string | Uint8Array }): void {
     if (!this.members.has(to)) throw new Error(`no peer ${to} in room ${this.name}`);
+    checkMessageSize(item.data, this.host.maxMessageBytes);
     this.host.sendToPeer(to, this.name, item.data, false, { from: item.from, at: item.at });
   }
 
   leave(): Promise<void> {
     return this.host.leaveRoom(this);
+  }
+
+  protected override listenerFailed(event: string, err: unknown): void {
+    this.host.listenerFailed(`${event} in room ${this.name}`, err);
   }
 
   /** @internal the client reports room events through these */

@@ -5,8 +5,10 @@
  */
 import { RoomClient } from '../client/room-client.ts';
 import type { Room, RoomMessage } from '../client/room.ts';
-import { byTestId, el, shortId } from './dom.ts';
-import { FileReceiver, sendFile, type FileEnd, type FileHeader } from './file-transfer.ts';
+import { byTestId, el, formatBytes, shortId } from './dom.ts';
+import { FileReceiver, RECEIVE_LIMITS, type FileRefusal } from './file-receiver.ts';
+import { sendFile, type FileEnd, type FileHeader } from './file-transfer.ts';
+import { FileUrls } from './file-urls.ts';
 import { LogView } from './log-view.ts';
 import { renderMap, renderPeers } from './peers-view.ts';
 
@@ -46,6 +48,18 @@ function isFileControl(data: string): FileHeader | FileEnd | undefined {
   }
 }
 
+function refusalText(reason: FileRefusal): string {
+  const limits = RECEIVE_LIMITS;
+  switch (reason) {
+    case 'too-large': return `larger than ${formatBytes(limits.maxFileBytes)}`;
+    case 'too-many': return `already receiving ${limits.maxOpenTransfers} files or ${formatBytes(limits.maxOpenBytes)}`;
+    case 'overrun': return 'more bytes than announced';
+    case 'stale': return `nothing arrived for ${limits.staleMs / 1000} s`;
+    case 'sender-left': return 'the sender left';
+    case 'bad-header': return 'a malformed announcement';
+  }
+}
+
 async function join(roomName: string, name: string): Promise<void> {
   setStatus('connecting');
   const client = new RoomClient({ url: hubUrl, p2p });
@@ -79,10 +93,22 @@ async function join(roomName: string, name: string): Promise<void> {
 
   const nameOf = (peerId: string) => room.members.get(peerId)?.name || shortId(peerId);
   const files = new FileReceiver();
+  const fileUrls = new FileUrls();
   const incoming = new Map<string, ReturnType<LogView['file']>>();
+  const dropTransfers = (dropped: { from: string; header: FileHeader }[], reason: FileRefusal) => {
+    for (const { from, header } of dropped) {
+      incoming.get(`${from}/${header.id}`)?.fail(refusalText(reason));
+      incoming.delete(`${from}/${header.id}`);
+    }
+  };
+  setInterval(() => dropTransfers(files.sweep(), 'stale'), 1_000);
+  addEventListener('pagehide', () => fileUrls.clear());
 
   room.on('peer-joined', (p) => log.add('system', `${p.name || shortId(p.peerId)} joined`));
-  room.on('peer-left', (p) => log.add('system', `${p.name || shortId(p.peerId)} left`));
+  room.on('peer-left', (p) => {
+    dropTransfers(files.dropFrom(p.peerId), 'sender-left');
+    log.add('system', `${p.name || shortId(p.peerId)} left`);
+  });
   room.on('path-change', (e) => log.add('system', `${nameOf(e.peerId)}: ${e.previous} → ${e.path}`));
   const showTopology = () => {
     const node = byTestId('topology');
@@ -100,21 +126,26 @@ async function join(roomName: string, name: string): Promise<void> {
     const from = nameOf(m.from);
     if (typeof m.data !== 'string') {
       const step = files.chunk(m.from, m.data);
-      if (step !== undefined) incoming.get(`${m.from}/${step.header.id}`)?.progress(step.fraction);
+      if (step?.dropped !== undefined) dropTransfers([{ from: m.from, header: step.header }], step.dropped);
+      else if (step !== undefined) incoming.get(`${m.from}/${step.header.id}`)?.progress(step.fraction);
       return;
     }
     const control = isFileControl(m.data);
     if (control?.t === 'file-start') {
-      files.start(m.from, control);
-      incoming.set(`${m.from}/${control.id}`, log.file('in', control.id, control.name, control.size, from));
+      const refused = files.start(m.from, control);
+      if (refused === 'bad-header') return;
+      const line = log.file('in', control.id, control.name, control.size, from);
+      if (refused === undefined) incoming.set(`${m.from}/${control.id}`, line);
+      else line.fail(refusalText(refused));
       return;
     }
     if (control?.t === 'file-end') {
       const done = await files.end(m.from, control);
-      if (done === undefined) return;
-      const url = URL.createObjectURL(new Blob([done.bytes as unknown as ArrayBuffer], { type: done.header.mime }));
-      incoming.get(`${m.from}/${control.id}`)?.done({ url, sha256: done.sha256, intact: done.intact });
+      const line = incoming.get(`${m.from}/${control.id}`);
       incoming.delete(`${m.from}/${control.id}`);
+      if (done === undefined || line === undefined) return;
+      const url = fileUrls.add(new Blob([done.bytes as unknown as ArrayBuffer], { type: done.header.mime }), line.expire);
+      line.done({ url, sha256: done.sha256, intact: done.intact });
       return;
     }
     if (m.history !== undefined) {
@@ -139,6 +170,10 @@ async function join(roomName: string, name: string): Promise<void> {
     const file = fileInput.files?.[0];
     if (file === undefined) return;
     const to = targetSelect.value || undefined;
+    if (file.size > RECEIVE_LIMITS.maxFileBytes) {
+      log.add('system', `${file.name} is larger than receivers accept (${formatBytes(RECEIVE_LIMITS.maxFileBytes)})`);
+      return;
+    }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const targets = () => (to === undefined ? [...room.members.keys()] : [to]);
     const buffered = () => Math.max(0, ...targets().map((id) => client.link(id)?.bufferedAmount ?? 0));

@@ -68,37 +68,3 @@ export async function sendFile(room: Room, file: { name: string; type: string; b
   progress(1);
   return header;
 }
-
-/** Reassembles incoming files, per sender and transfer id. */
-export class FileReceiver {
-  private readonly open = new Map<string, { header: FileHeader; parts: Uint8Array[]; received: number }>();
-
-  start(from: string, header: FileHeader): void {
-    this.open.set(`${from}/${header.id}`, { header, parts: [], received: 0 });
-  }
-
-  /** Returns the fraction received, or undefined if the chunk belongs to no transfer. */
-  chunk(from: string, bytes: Uint8Array): { header: FileHeader; fraction: number } | undefined {
-    const chunk = decodeChunk(bytes);
-    const entry = chunk && this.open.get(`${from}/${chunk.id}`);
-    if (chunk === undefined || entry === undefined) return undefined;
-    entry.parts.push(chunk.data.slice());
-    entry.received += chunk.data.length;
-    return { header: entry.header, fraction: entry.received / Math.max(1, entry.header.size) };
-  }
-
-  async end(from: string, end: FileEnd): Promise<{ header: FileHeader; bytes: Uint8Array; intact: boolean; sha256: string } | undefined> {
-    const key = `${from}/${end.id}`;
-    const entry = this.open.get(key);
-    if (entry === undefined) return undefined;
-    this.open.delete(key);
-    const bytes = new Uint8Array(entry.received);
-    let offset = 0;
-    for (const part of entry.parts) {
-      bytes.set(part, offset);
-      offset += part.length;
-    }
-    const sha256 = await sha256Hex(bytes);
-    return { header: entry.header, bytes, sha256, intact: sha256 === end.sha256 && bytes.length === entry.header.size };
-  }
-}

@@ -36,6 +36,16 @@ export class LogView {
           ? document.createTextNode('sent')
           : el('a', { testid: 'file-download', href: result.url, download: name, text: result.intact ? 'save' : 'save (corrupted!)' }));
       },
+      /** The transfer was refused or dropped. */
+      fail: (reason: string) => {
+        entry.dataset.failed = reason;
+        status.textContent = `not received: ${reason}`;
+      },
+      /** Its blob URL was revoked: the file is no longer kept. */
+      expire: () => {
+        entry.dataset.expired = 'true';
+        status.textContent = 'no longer kept';
+      },
     };
   }
 

@@ -39,3 +39,17 @@ export const CLOSE_CODES = {
 } as const;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/**
+ * Codes the room client raises itself (never sent by the hub): the `code` of errors its methods throw,
+ * of its `error` events, and the `reason` of its `link-reset` events. Stable like the hub's codes.
+ */
+export const CLIENT_CODES = [
+  'send-queue-full', // send(): more than maxQueuedBytes are unacknowledged on a link
+  'message-too-large', // send(): the data exceeds maxMessageBytes; link-reset: a peer sent a larger message
+  'receive-buffer-full', // link-reset: all links together held maxReceiveBufferBytes; this link held the most
+  'bad-message', // link-reset: a peer sent a message whose header does not parse
+  'listener-error', // error event: an application listener threw (it is reported, never rethrown)
+] as const;
+
+export type ClientCode = (typeof CLIENT_CODES)[number];

@@ -1,4 +1,4 @@
-/** Options of `roomwire server-peer`; secret and history size share the hub's definitions. */
+/** Options of `roomwire server-peer`; secret and history bounds share the hub's definitions. */
 import { hubOptionSpecs } from '../hub/options.ts';
 import { listOption, stringOption, type OptionValues } from '../option-spec.ts';
 
@@ -7,6 +7,7 @@ export const serverPeerOptionSpecs = {
   secret: { ...hubOptionSpecs.serverPeerSecret, description: "the hub's server-peer secret (--server-peer-secret there)" },
   rooms: listOption([], 'rooms', 'rooms to serve, comma separated; empty: every room the hub opens'),
   historySize: hubOptionSpecs.historySize,
+  historyMaxBytes: hubOptionSpecs.historyMaxBytes,
   name: stringOption('server', 'name', 'display name in peer lists'),
   bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/dice-bot.ts)'),
 };

@@ -9,8 +9,10 @@ import type { RoomClient } from '../client/room-client.ts';
 import type { ClientOptions } from '../client/options.ts';
 import type { RtcFactory } from '../client/rtc.ts';
 import { callSafely } from '../call-safely.ts';
+import { RoomHistory } from './room-history.ts';
 import { ServedRooms } from './served-rooms.ts';
 import { builtInCommands, parseCommand, type ServerBot, type ServerBotCommand, type ServerBotContext } from './server-bot.ts';
+import { serverPeerOptionSpecs } from './server-peer-options.ts';
 
 export interface ServerPeerOptions {
   url: string;
@@ -20,6 +22,8 @@ export interface ServerPeerOptions {
   rooms: string[];
   /** Broadcasts kept per room for late joiners. */
   historySize: number;
+  /** Bytes of broadcasts kept per room (default: the hub's historyMaxBytes default, 1 MiB). */
+  historyMaxBytes?: number;
   name: string;
   bot?: ServerBot;
   rtc?: RtcFactory;
@@ -28,15 +32,9 @@ export interface ServerPeerOptions {
   log?: (line: string) => void;
 }
 
-interface HistoryItem {
-  from: string;
-  at: number;
-  data: string | Uint8Array;
-}
-
 interface ServedRoom {
   room: Room;
-  history: HistoryItem[];
+  history: RoomHistory;
 }
 
 export class ServerPeer {
@@ -53,6 +51,14 @@ export class ServerPeer {
     this.client = createNodeClient({ ...options.client, url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
     this.commands = { ...builtInCommands(() => this.commands), ...options.bot?.commands };
     this.rooms = new ServedRooms({ join: (name) => this.serve(name), leave: (name, state) => this.release(name, state.room) });
+    // A hostile member can cause resets cheaply: log the 1st, 10th, 100th ... so the log stays small.
+    let resets = 0;
+    let nextLogged = 1;
+    this.client.on('link-reset', (e) => {
+      if (++resets < nextLogged) return;
+      nextLogged *= 10;
+      this.log(`link reset #${resets}: ${e.peerId} ${e.reason}, dropped ${e.droppedBytes} bytes`);
+    });
   }
 
   /** Connects, then serves the configured rooms, or every room the hub opens. */
@@ -135,7 +141,8 @@ export class ServerPeer {
     if (this.closed) return undefined;
     let room: Room;
     try {
-      room = await this.client.join(name, { name: this.options.name, token: this.options.secret, role: 'server' });
+      // Hooks go on before the join is sent: a peer that joins right after us still gets its history and onJoin.
+      room = await this.client.join(name, { name: this.options.name, token: this.options.secret, role: 'server' }, (handle) => this.attach(handle));
     } catch (err) {
       this.log(`could not join ${name}: ${(err as Error).message}`);
       return undefined;
@@ -148,7 +155,7 @@ export class ServerPeer {
   private attach(room: Room): ServedRoom {
     const known = this.attached.get(room);
     if (known !== undefined) return known;
-    const state = { room, history: [] as HistoryItem[] };
+    const state = { room, history: new RoomHistory(this.options.historySize, this.options.historyMaxBytes ?? serverPeerOptionSpecs.historyMaxBytes.default) };
     this.attached.set(room, state);
     const ctx = this.context(room);
     room.on('peer-joined', (peer) => {
@@ -169,7 +176,7 @@ export class ServerPeer {
     }
   }
 
-  private onMessage(state: { room: Room; history: HistoryItem[] }, m: RoomMessage, ctx: ServerBotContext): void {
+  private onMessage(state: { room: Room; history: RoomHistory }, m: RoomMessage, ctx: ServerBotContext): void {
     if (m.history !== undefined) return;
     const message = { room: m.room, from: m.from, name: ctx.nameOf(m.from), data: m.data, whisper: m.whisper };
     const command = parseCommand(m.data);
@@ -180,10 +187,7 @@ export class ServerPeer {
       return;
     }
     // Whispers are private: never kept.
-    if (!m.whisper) {
-      state.history.push({ from: m.from, at: Date.now(), data: m.data });
-      if (state.history.length > this.options.historySize) state.history.splice(0, state.history.length - this.options.historySize);
-    }
+    if (!m.whisper) state.history.push({ from: m.from, at: Date.now(), data: m.data });
     this.guard('onMessage', () => this.options.bot?.onMessage?.(message, ctx));
   }
 

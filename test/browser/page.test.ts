@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomClient } from '../../src/client/room-client.ts';
+import { RECEIVE_LIMITS } from '../../src/page/file-receiver.ts';
+import { encodeChunk } from '../../src/page/file-transfer.ts';
+import { KEEP_FILE_URLS } from '../../src/page/file-urls.ts';
 import { launchChromium, openPage, pathOf, screenshot } from '../helpers/browser.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
@@ -109,6 +112,33 @@ describe('the demo page', () => {
     await sender.context().close();
     await receiver.context().close();
   }, 90_000);
+
+  it('refuses a file announced larger than it accepts, and keeps only the last files downloadable', async () => {
+    const page = await openPage(browser, url('room=bounded&name=receiver'));
+    const sender = await connectClient(t.url, { p2p: false });
+    clients.push(sender);
+    const room = await sender.join('bounded', { name: 'sender' });
+    await until(() => room.members.size === 1, 'the page is in the room');
+    const fileLine = (id: string) => page.locator(`[data-testid="log-entry"][data-kind="file"][data-file-id="${id}"]`);
+    room.send(JSON.stringify({ t: 'file-start', id: 'huge0000', name: 'huge.bin', size: RECEIVE_LIMITS.maxFileBytes + 1, mime: 'application/octet-stream' }));
+    room.send(encodeChunk('huge0000', new Uint8Array(1024)));
+    await expect.poll(() => fileLine('huge0000').getAttribute('data-failed'), { timeout: 20_000 }).toContain('larger than');
+    // one more small file than the page keeps: the first one's blob URL is revoked
+    const files = KEEP_FILE_URLS + 1;
+    for (let i = 0; i < files; i++) {
+      const id = `small${String(i).padStart(3, '0')}`;
+      const bytes = new Uint8Array([i, i, i]);
+      room.send(JSON.stringify({ t: 'file-start', id, name: `${id}.bin`, size: 3, mime: 'application/octet-stream' }));
+      room.send(encodeChunk(id, bytes));
+      room.send(JSON.stringify({ t: 'file-end', id, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    }
+    await expect.poll(() => fileLine(`small${String(files - 1).padStart(3, '0')}`).getAttribute('data-intact'), { timeout: 20_000 }).toBe('true');
+    expect(await fileLine('small000').getAttribute('data-expired')).toBe('true');
+    expect(await fileLine('small001').getAttribute('data-expired')).toBeNull();
+    expect(await page.getByTestId('file-download').count()).toBe(KEEP_FILE_URLS);
+    expect(page.errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 
   it('a reload comes back without leaving a stale duplicate peer in the other page', async () => {
     const stay = await openPage(browser, url('room=reload&name=stay'));

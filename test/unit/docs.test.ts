@@ -6,7 +6,7 @@ import { swarmOptionSpecs } from '../../src/bots/swarm-options.ts';
 import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
-import { CLOSE_CODES, ERROR_CODES } from '../../src/protocol/index.ts';
+import { CLIENT_CODES, CLOSE_CODES, ERROR_CODES } from '../../src/protocol/index.ts';
 
 const read = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -42,9 +42,10 @@ describe('docs', () => {
     }
   });
 
-  it('protocol.md lists every error code and close code', () => {
+  it('protocol.md lists every error code, client code and close code', () => {
     const protocol = read('protocol.md');
     for (const code of ERROR_CODES) expect(protocol, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
+    for (const code of CLIENT_CODES) expect(protocol, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
     for (const code of Object.values(CLOSE_CODES)) expect(protocol, String(code)).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, concat, fromBase64, toBase64 } from '../../src/client/link-wire.ts';
-import { ReliableReceiver, ReliableSender, type LinkMessage } from '../../src/client/reliable-stream.ts';
+import { resolveClientOptions } from '../../src/client/options.ts';
+import { ReceiveBudget } from '../../src/client/receive-budget.ts';
+import { ReliableReceiver } from '../../src/client/reliable-receiver.ts';
+import { ReliableSender, type LinkMessage } from '../../src/client/reliable-stream.ts';
 
 function dataOf(records: Uint8Array[]) {
   return decodeBatch(concat(records, records.reduce((n, r) => n + r.length, 0))).map((r) => {
@@ -12,7 +15,8 @@ function dataOf(records: Uint8Array[]) {
 describe('reliable stream', () => {
   it('chunks, reorders, drops duplicates and reassembles strings and bytes exactly once', () => {
     const sender = new ReliableSender();
-    const receiver = new ReliableReceiver();
+    const options = resolveClientOptions();
+    const receiver = new ReliableReceiver(options, new ReceiveBudget(options.maxReceiveBufferBytes));
     const big = new Uint8Array(100_000).map((_, i) => i % 251);
     const messages: LinkMessage[] = [
       { room: 'lobby', data: 'héllo 🎉', whisper: false },
