@@ -24,6 +24,7 @@ import { createOriginCheck } from './origin-check.ts';
 import { hubMetricSources } from './ops/metric-sources.ts';
 import { HubMetrics } from './ops/metrics.ts';
 import { createOpsRoutes } from './ops/ops-routes.ts';
+import { startWebhooks } from './ops/webhooks.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -64,6 +65,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   let draining: string | undefined;
   const sessions = new SessionRegistry(options, bus, watch, logger, () => metrics.slowConsumerCut());
   const metrics = new HubMetrics(hubMetricSources(bus, sessions, () => wss.clients.size));
+  let node = options.nodeId; // <hostname>:<port> when empty, known once listening
+  const webhooks = startWebhooks(options, { events, registry: metrics.registry, node: () => node, logger });
   const addressLimits = new AddressLimits(options);
   const addressOf = createAddressOf(options.trustedProxies);
   const originAllowed = createOriginCheck(options.allowedOrigins);
@@ -172,7 +175,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       server.listen(options.port, options.host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
-      metrics.setNode(options.nodeId || `${hostname()}:${address.port}`);
+      node ||= `${hostname()}:${address.port}`;
+      metrics.setNode(node);
       logger.info({ host: address.address, port: address.port, path: SIGNALING_PATH }, 'hub listening');
       return address;
     },
@@ -193,6 +197,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         server.closeAllConnections();
         wss.close();
         await bus.close();
+        await webhooks?.close();
         logger.info('hub closed');
       })();
       return closing;
