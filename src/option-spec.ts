@@ -100,7 +100,8 @@ function convert(spec: OptionSpec<unknown>, flag: string, raw: string): unknown 
 
 /**
  * Reads `--flag value`, `--flag=value`, `--flag` / `--no-flag` (booleans) and environment variables.
- * Flags win over the environment; anything not given keeps its default.
+ * Flags win over the environment; anything not given keeps its default. A list flag may be repeated: its
+ * values add up (`--webhook-url a --webhook-url b` is `--webhook-url a,b`).
  */
 export function parseOptions<S extends SpecTable>(
   specs: S,
@@ -109,6 +110,7 @@ export function parseOptions<S extends SpecTable>(
 ): OptionValues<S> {
   const values = defaultsOf(specs) as Record<string, unknown>;
   const byFlag = new Map(Object.keys(specs).map((key) => [flagOf(key), key]));
+  const listsGiven = new Set<string>();
   for (const [key, spec] of Object.entries(specs)) {
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') values[key] = convert(spec, spec.env!, fromEnv);
@@ -135,7 +137,10 @@ export function parseOptions<S extends SpecTable>(
       else if (i + 1 < argv.length) raw = argv[++i]!;
       else throw new UsageError(`${flag} needs a value`);
     }
-    values[key] = convert(spec, flag, raw);
+    const value = convert(spec, flag, raw);
+    // A repeated list flag adds to what the earlier ones gave (not to the default or the environment).
+    values[key] = spec.kind === 'list' && listsGiven.has(key) ? [...(values[key] as string[]), ...(value as string[])] : value;
+    if (spec.kind === 'list') listsGiven.add(key);
   }
   return values as OptionValues<S>;
 }

@@ -27,6 +27,7 @@ import { countLinks, hubMetricSources } from './ops/metric-sources.ts';
 import { StatsHistory } from './ops/stats-history.ts';
 import { HubMetrics } from './ops/metrics.ts';
 import { createOpsRoutes } from './ops/ops-routes.ts';
+import { startWebhooks } from './ops/webhooks.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -74,6 +75,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   let draining: string | undefined;
   const sessions = new SessionRegistry(options, bus, watch, logger, () => metrics.slowConsumerCut());
   const metrics = new HubMetrics(hubMetricSources(bus, sessions, () => wss.clients.size));
+  let node = options.nodeId; // <hostname>:<port> when empty, known once listening
+  const webhooks = startWebhooks(options, { events, registry: metrics.registry, node: () => node, logger });
   const addressLimits = new AddressLimits(options);
   const addressOf = createAddressOf(options.trustedProxies);
   const originAllowed = createOriginCheck(options.allowedOrigins);
@@ -102,7 +105,6 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     peers: sessions.size,
   });
 
-  let node = options.nodeId;
   const statsHistory = new StatsHistory({
     connections: () => wss.clients.size,
     sessions: () => sessions.size,
@@ -236,6 +238,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         server.closeAllConnections();
         wss.close();
         await bus.close();
+        await webhooks?.close();
         logger.info('hub closed');
       })();
       return closing;

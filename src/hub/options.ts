@@ -66,6 +66,14 @@ export const hubOptionSpecs = {
   statsHistorySize: intOption(120, 'samples', 'samples kept for the admin page charts (120 x 5 s: the last 10 minutes)'),
   metricsToken: stringOption('', 'secret', 'when set, GET /metrics needs `Authorization: Bearer <token>`', { env: 'ROOMWIRE_METRICS_TOKEN', secret: true }),
   nodeId: stringOption('', 'name', 'this hub\'s name in metrics (label `node`), the admin API and webhooks; empty: <hostname>:<port>', { env: 'ROOMWIRE_NODE_ID' }),
+  webhookUrl: listOption([], 'urls', 'receivers (http or https) to which every room-started, room-finished, peer-joined and peer-left is POSTed; repeat the flag or comma separate', { env: 'ROOMWIRE_WEBHOOK_URL' }),
+  webhookSecret: stringOption('', 'secret', 'HMAC-SHA256 key that signs every webhook (x-roomwire-signature), at least 32 bytes; required with webhookUrl', { env: 'ROOMWIRE_WEBHOOK_SECRET', secret: true }),
+  webhookQueueSize: intOption(10_000, 'events', 'webhooks waiting per receiver; when full, the oldest is dropped (roomwire_webhook_queue_overflow_total)'),
+  webhookMaxAttempts: intOption(8, 'attempts', 'tries per webhook and receiver (a 2xx ends them) before it is given up'),
+  webhookRetryBaseMs: intOption(500, 'ms', 'wait before the first retry; doubled for each next one up to webhookRetryMaxMs, each with jitter (50-100% of it)'),
+  webhookRetryMaxMs: intOption(30_000, 'ms', 'longest wait between two tries of a webhook'),
+  webhookTimeoutMs: intOption(5_000, 'ms', 'how long one webhook request may take, its whole answer included; then it is aborted and counts as a failed try'),
+  webhookConcurrency: intOption(1, 'requests', 'webhook requests in flight per receiver; 1 delivers in order, more deliver faster but out of order'),
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
   historyMaxBytes: intOption(1 * MiB, 'bytes', 'size of the broadcasts the embedded server peer keeps per room; the oldest go first'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
@@ -89,6 +97,7 @@ export function checkHubOptions(o: HubOptions): void {
     'joinsPerSecondPerAddress', 'joinBurstPerAddress', 'bytesPerSecond', 'byteBurst', 'serverPeerMaxRooms',
     'serverPeerMessagesPerSecond', 'serverPeerMessageBurst', 'serverPeerBytesPerSecond', 'serverPeerByteBurst', 'historyMaxBytes',
     'drainTimeoutMs', 'statsIntervalMs', 'statsHistorySize',
+    'webhookQueueSize', 'webhookMaxAttempts', 'webhookRetryBaseMs', 'webhookRetryMaxMs', 'webhookTimeoutMs', 'webhookConcurrency',
   ];
   for (const key of positive) {
     const value = o[key];
@@ -105,4 +114,15 @@ export function checkHubOptions(o: HubOptions): void {
     throw new RangeError("option turnSecret is turnserver.conf's placeholder: set a long random secret in both coturn and the hub");
   }
   if (o.turnSecret !== '' && o.turnUrls.length === 0) throw new RangeError('option turnSecret needs turnUrls (where the TURN server is)');
+  checkWebhookOptions(o);
+}
+
+function checkWebhookOptions(o: HubOptions): void {
+  for (const url of o.webhookUrl) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new RangeError(`option webhookUrl: "${url}" is not an http or https URL`);
+  }
+  if (o.webhookUrl.length === 0) return;
+  // Receivers trust what this key signs; a short one could be brute-forced offline from one signed request.
+  if (Buffer.byteLength(o.webhookSecret) < 32) throw new RangeError('option webhookUrl needs webhookSecret, at least 32 bytes');
+  if (o.webhookRetryMaxMs < o.webhookRetryBaseMs) throw new RangeError('option webhookRetryMaxMs must be >= webhookRetryBaseMs');
 }

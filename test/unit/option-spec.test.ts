@@ -15,6 +15,16 @@ describe('parseOptions', () => {
       .toEqual({ port: 1, host: '::1', stunUrls: ['stun:a:1', 'stun:b:2'], p2p: false });
     expect(parseOptions(specs, [], { PORT: '9' }).port).toBe(9);
   });
+  it('adds up a repeated list flag, whose values replace the environment\'s and the default', () => {
+    const withEnv = { ...specs, webhookUrl: listOption(['http://default'], 'urls', 'hooks', { env: 'HOOKS' }) };
+    const env = { HOOKS: 'http://env' };
+    expect(parseOptions(withEnv, [], env).webhookUrl).toEqual(['http://env']);
+    expect(parseOptions(withEnv, ['--webhook-url', 'http://a', '--webhook-url=http://b,http://c'], env).webhookUrl)
+      .toEqual(['http://a', 'http://b', 'http://c']);
+    expect(parseOptions(withEnv, ['--webhook-url', 'http://a']).webhookUrl).toEqual(['http://a']);
+    expect(parseOptions(specs, ['--stun-urls', 'stun:a:1', '--port', '2', '--stun-urls', 'stun:b:2']))
+      .toMatchObject({ port: 2, stunUrls: ['stun:a:1', 'stun:b:2'] });
+  });
   it('refuses what it cannot read', () => {
     expect(() => parseOptions(specs, ['--port', '-1'])).toThrow(UsageError);
     expect(() => parseOptions(specs, ['--port'])).toThrow(/needs a value/);
