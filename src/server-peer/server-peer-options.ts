@@ -8,7 +8,7 @@ export const serverPeerOptionSpecs = {
   rooms: listOption([], 'rooms', 'rooms to serve, comma separated; empty: every room the hub opens'),
   historySize: hubOptionSpecs.historySize,
   name: stringOption('server', 'name', 'display name in peer lists'),
-  bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/dice-bot.ts)'),
+  bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/server-bot.ts)'),
 };
 
 export type ServerPeerCliOptions = OptionValues<typeof serverPeerOptionSpecs>;
