@@ -1,11 +1,15 @@
-// The whole chat of both pages: join the room named in the address (?room=lobby&name=ann), show what
-// arrives and the path it came by, send what is typed. The room client comes in as a parameter: from
-// /roomwire.js in index.html, from the `roomwire` package in bundled/main.ts.
+// The whole chat of both pages (they are empty shells): join the room named in the address
+// (?room=lobby&name=ann), show what arrives and the path it came by, send what is typed. The room client
+// comes in as a parameter: from /roomwire.js in index.html, from the `roomwire` package in bundled/main.ts.
 
 export async function startChat(RoomClient) {
   const params = new URLSearchParams(location.search);
   const roomName = params.get('room') ?? 'lobby';
   const name = params.get('name') ?? '';
+  document.body.innerHTML = `
+    <p id="status">connecting</p>
+    <ul id="log"></ul>
+    <form id="composer"><input id="text" autocomplete="off" aria-label="message"> <button>Send</button></form>`;
   const status = document.querySelector('#status');
   const log = document.querySelector('#log');
   const form = document.querySelector('#composer');
