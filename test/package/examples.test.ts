@@ -68,7 +68,9 @@ describe('examples', () => {
     const [ann, bob] = [await connectClient(t.url), await connectClient(t.url)];
     clients.push(ann, bob);
     const annRoom = await ann.join('dice', { name: 'ann' });
-    await until(() => [...annRoom.members.values()].some((p) => p.role === 'server'), 'the server peer joins the new room');
+    // "serving": its hooks are on the room. (A peer joining between the server peer's `joined` and that moment
+    // gets no welcome: ServerPeer.serve() adds its listeners after `await client.join()`.)
+    await until(() => server.output().includes('"msg":"serving dice"'), 'the server peer serves the new room');
     const annInbox = collect(annRoom);
     const bobRoom = await bob.join('dice', { name: 'bob' });
     const bobInbox = collect(bobRoom);
