@@ -25,18 +25,31 @@ beforeAll(async () => {
   console.log(`packed and installed in ${Date.now() - started} ms: tarball ${pkg.tarballBytes} B, ` +
     `node_modules/roomwire ${treeBytes(pkg.packageDir)} B, node_modules ${treeBytes(join(pkg.dir, 'node_modules'))} B`);
   for (const file of ['browser-app.ts', 'node-app.ts', 'exchange.mjs']) copyFileSync(new URL(file, CONSUMER), join(pkg.dir, file));
-  hub = spawn('npx', ['roomwire', 'hub', '--host', '127.0.0.1', '--port', '0'], { cwd: pkg.dir, env: { ...process.env, NODE_ENV: 'production' } });
+  // A process group of its own: npx does not pass SIGTERM on to the hub when its output is a pipe.
+  hub = spawn('npx', ['roomwire', 'hub', '--host', '127.0.0.1', '--port', '0'], { cwd: pkg.dir, env: { ...process.env, NODE_ENV: 'production' }, detached: true });
   httpUrl = `http://127.0.0.1:${await listeningPort(hub)}`;
 }, 240_000);
 
 afterAll(async () => {
-  if (hub !== undefined && hub.exitCode === null) {
-    const exited = once(hub, 'exit');
-    hub.kill('SIGTERM');
-    await exited;
-  }
+  if (hub?.pid !== undefined) await stopGroup(hub.pid);
   if (pkg !== undefined) rmSync(pkg.dir, { recursive: true, force: true });
 }, 30_000);
+
+/** SIGTERM to npx, the hub and its server peer; resolves when all have gone (SIGKILL after 10 s). */
+async function stopGroup(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(-pgid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(-pgid, 'SIGKILL');
+}
 
 /** The port in the hub's JSON "hub listening" log line. */
 function listeningPort(child: ChildProcessWithoutNullStreams): Promise<number> {
