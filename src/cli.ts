@@ -2,12 +2,6 @@
  * `roomwire <command>`: one command line for every process. Options, defaults and help text come from
  * each part's option spec, never retyped here.
  */
-import { runBotCommand } from './cli/bot-command.ts';
-import { runHub } from './cli/hub-command.ts';
-import { runServerPeerCommand } from './cli/server-peer-command.ts';
-import { runSwarmCommand } from './cli/swarm-command.ts';
-import { runToken } from './cli/token-command.ts';
-import { runTurnCredentials } from './cli/turn-credentials-command.ts';
 import { UsageError } from './option-spec.ts';
 
 interface Command {
@@ -15,13 +9,15 @@ interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+// Each command is loaded when it runs: `roomwire hub` never loads werift, `roomwire token` never loads ws
+// (start time and idle RSS; bench/hub-startup.ts).
 const commands: Record<string, Command> = {
-  hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: runHub },
-  bot: { summary: 'a headless peer in a room: prints events, sends what you type (werift)', run: runBotCommand },
-  'server-peer': { summary: 'the server peer alone against a hub: history for late joiners, bot commands (werift)', run: runServerPeerCommand },
-  swarm: { summary: 'a load of werift bots in rooms, with a latency and delivery report', run: runSwarmCommand },
-  token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
-  'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: runTurnCredentials },
+  hub: { summary: 'run the signaling hub with the demo page (in-memory rooms)', run: async (argv) => (await import('./cli/hub-command.ts')).runHub(argv) },
+  bot: { summary: 'a headless peer in a room: prints events, sends what you type (werift)', run: async (argv) => (await import('./cli/bot-command.ts')).runBotCommand(argv) },
+  'server-peer': { summary: 'the server peer alone against a hub: history for late joiners, bot commands (werift)', run: async (argv) => (await import('./cli/server-peer-command.ts')).runServerPeerCommand(argv) },
+  swarm: { summary: 'a load of werift bots in rooms, with a latency and delivery report', run: async (argv) => (await import('./cli/swarm-command.ts')).runSwarmCommand(argv) },
+  token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: async (argv) => (await import('./cli/token-command.ts')).runToken(argv) },
+  'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: async (argv) => (await import('./cli/turn-credentials-command.ts')).runTurnCredentials(argv) },
 };
 
 function usage(): string {

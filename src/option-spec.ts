@@ -106,7 +106,7 @@ function convert(spec: OptionSpec<unknown>, flag: string, raw: string): unknown 
 export function parseOptions<S extends SpecTable>(
   specs: S,
   argv: readonly string[],
-  env: NodeJS.ProcessEnv = {},
+  env: Readonly<Record<string, string | undefined>> = {}, // process.env in Node; typed without @types/node for browser users
 ): OptionValues<S> {
   const values = defaultsOf(specs) as Record<string, unknown>;
   const byFlag = new Map(Object.keys(specs).map((key) => [flagOf(key), key]));

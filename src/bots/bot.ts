@@ -3,8 +3,6 @@
  * (`roomwire bot`) runs it on the process's streams; tests run it as a subprocess.
  */
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { createNodeClient } from '../client/node.ts';
 import type { Room, RoomMessage } from '../client/room.ts';
@@ -13,6 +11,7 @@ import type { PeerInfo } from '../protocol/index.ts';
 import { formatEvent, type BotEvent } from './bot-events.ts';
 import type { BotOptions } from './bot-options.ts';
 import { callSafely } from '../call-safely.ts';
+import { importDefault } from '../user-module.ts';
 
 /** What a --script module's default export may handle. Every handler is optional. */
 export interface BotScript {
@@ -51,7 +50,7 @@ export async function runBot(options: BotOptions, io: BotIo): Promise<number> {
     const line = formatEvent(e, options.json);
     if (line !== undefined) io.stdout.write(line + '\n');
   };
-  const script: BotScript = options.script ? ((await import(pathToFileURL(resolve(options.script)).href)).default ?? {}) : {};
+  const script: BotScript = options.script ? (((await importDefault(options.script)) as BotScript | undefined) ?? {}) : {};
 
   const client = createNodeClient({
     url: options.url,

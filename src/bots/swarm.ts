@@ -9,6 +9,13 @@ import { Worker } from 'node:worker_threads';
 import type { SwarmOptions } from './swarm-options.ts';
 import { STAMP_BYTES, addCounts, emptyWorkerReport, formatReport, percentiles, wallClock, type SwarmReport, type WorkerReport } from './swarm-stats.ts';
 
+// Compiled (dist/, as the CLI runs it) the worker is plain JavaScript; from the TypeScript sources it needs
+// tsx registered first, which workers do not inherit (worker-boot.mjs).
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER = FROM_SOURCE
+  ? { boot: new URL('./worker-boot.mjs', import.meta.url), entry: new URL('./swarm-worker.ts', import.meta.url) }
+  : { boot: new URL('./swarm-worker.js', import.meta.url), entry: new URL('./swarm-worker.js', import.meta.url) };
+
 export interface SwarmIo {
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
@@ -35,8 +42,8 @@ export async function runSwarm(options: SwarmOptions, io: SwarmIo): Promise<{ re
 
   let senderBase = 0;
   const workers = roomsOf.map((rooms, w) => {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./swarm-worker.ts', import.meta.url).href, options, rooms, senderBase },
+    const worker = new Worker(WORKER.boot, {
+      workerData: { entry: WORKER.entry.href, options, rooms, senderBase },
     });
     senderBase += rooms.length * options.peers;
     const ready = new Promise<void>((resolve) => worker.on('message', (m) => { if (m.type === 'ready') resolve(); }));

@@ -16,7 +16,7 @@ export async function runHub(argv: string[]): Promise<number> {
   const options = parsed.serverPeer && parsed.serverPeerSecret === ''
     ? { ...parsed, serverPeerSecret: randomBytes(24).toString('base64url') }
     : parsed;
-  const logger = createLogger(options.logLevel);
+  const logger = createLogger(options.logLevel, options.logFormat);
   const hub = createHub(options, { logger });
   const address = await hub.listen();
   const serverPeer = options.serverPeer

@@ -1,8 +1,7 @@
 /** `roomwire server-peer`: the server peer alone, against any hub (`roomwire hub` also starts one itself). */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { formatHelp, parseOptions, UsageError } from '../option-spec.ts';
 import type { ServerBot } from '../server-peer/server-bot.ts';
+import { importDefault } from '../user-module.ts';
 import { serverPeerOptionSpecs } from '../server-peer/server-peer-options.ts';
 import { ServerPeer } from '../server-peer/server-peer.ts';
 
@@ -13,7 +12,7 @@ export async function runServerPeerCommand(argv: string[]): Promise<number> {
   }
   const o = parseOptions(serverPeerOptionSpecs, argv, process.env);
   if (o.secret === '') throw new UsageError('--secret (or ROOMWIRE_SERVER_PEER_SECRET) is required');
-  const bot: ServerBot | undefined = o.bot ? (await import(pathToFileURL(resolve(o.bot)).href)).default : undefined;
+  const bot = o.bot ? (await importDefault(o.bot)) as ServerBot : undefined;
   const peer = new ServerPeer({
     url: o.url, secret: o.secret, rooms: o.rooms, historySize: o.historySize, historyMaxBytes: o.historyMaxBytes, name: o.name,
     ...(bot ? { bot } : {}),

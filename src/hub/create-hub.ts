@@ -31,6 +31,7 @@ import { startWebhooks } from './ops/webhooks.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
+import { withClientBundle } from './client-bundle.ts';
 import { iceServersFor } from './turn-credentials.ts';
 
 export const SIGNALING_PATH = '/ws';
@@ -68,7 +69,7 @@ export interface Hub {
 
 export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {}): Hub {
   const options = resolveHubOptions(overrides);
-  const logger = deps.logger ?? createLogger(options.logLevel);
+  const logger = deps.logger ?? createLogger(options.logLevel, options.logFormat);
   const bus = deps.bus ?? new MemoryBus(options);
   const events = new HubEvents((err) => logger.error({ err }, 'hub event listener failed'));
   const watch = new RoomWatch(bus, options.meshLimit, events);
@@ -96,7 +97,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const startedAt = Date.now();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
   const connections = new Set<Connection>();
-  const serveStatic = createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR);
+  const serveStatic = withClientBundle(createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR));
 
   const stats = (): HubStats => ({
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),

@@ -19,6 +19,7 @@ export const hubOptionSpecs = {
   host: stringOption('0.0.0.0', 'address', 'address to listen on', { env: 'HOST' }),
   publicDir: stringOption('', 'directory', "static files served at /; empty serves the package's own public/ (the demo page)"),
   logLevel: stringOption('info', 'level', 'pino log level: fatal, error, warn, info, debug, trace or silent', { env: 'LOG_LEVEL' }),
+  logFormat: stringOption('auto', 'format', 'log lines: json, pretty (for people), or auto: pretty when stdout is a terminal and NODE_ENV is not production, else json', { env: 'LOG_FORMAT' }),
   maxConnections: intOption(10_000, 'sessions', 'sessions the hub holds, connected or in their resume grace; at the limit the oldest absent session yields, else the upgrade gets HTTP 503'),
   maxConnectionsPerAddress: intOption(256, 'connections', 'open WebSockets from one client address (IPv6: one /64); beyond it the upgrade gets HTTP 429'),
   maxSessionsPerAddress: intOption(512, 'sessions', 'sessions of one client address, connected or in their resume grace; at the limit its oldest absent session yields, else HTTP 429'),

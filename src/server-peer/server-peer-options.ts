@@ -9,7 +9,7 @@ export const serverPeerOptionSpecs = {
   historySize: hubOptionSpecs.historySize,
   historyMaxBytes: hubOptionSpecs.historyMaxBytes,
   name: stringOption('server', 'name', 'display name in peer lists'),
-  bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/dice-bot.ts)'),
+  bot: stringOption('', 'file', 'a module whose default export is a server bot (see examples/server-bot.ts)'),
 };
 
 export type ServerPeerCliOptions = OptionValues<typeof serverPeerOptionSpecs>;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomClient } from '../../src/client/room-client.ts';
 import { ServerPeer } from '../../src/server-peer/server-peer.ts';
-import diceBot from '../../examples/dice-bot.ts';
+import diceBot from '../../examples/server-bot.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';

@@ -1,7 +1,8 @@
 /**
  * vitest globalSetup: the Debian packages some suites need (coturn, chromium), installed with apt-get when
  * missing and we are root, once, before any test file runs (otherwise the run fails with the command);
- * and the demo page's browser build, which the hub serves.
+ * and the build (scripts/build.mjs): dist/, which bin/roomwire.js runs and test/package/ packs, the client's
+ * browser bundle and the demo page's script. Quick when nothing changed (tsc's build mode).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ const PACKAGES: { binary: string; pkg: string }[] = [
 
 export default function setup(): void {
   installPackages();
-  execFileSync(process.execPath, ['scripts/build-page.mjs'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 }
 
 function installPackages(): void {

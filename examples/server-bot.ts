@@ -1,8 +1,12 @@
 /**
- * An example server bot: `roomwire server-peer --url ws://localhost:8080/ws --bot examples/dice-bot.ts`.
- * Adds /roll, and greets whoever joins.
+ * A server bot: hooks the server peer runs in every room it serves. Adds /roll, and greets whoever joins.
+ *
+ *   npx roomwire server-peer --url ws://localhost:8080/ws --secret SECRET --bot examples/server-bot.ts
+ *
+ * (the hub runs with the same --server-peer-secret). A `.ts` bot needs tsx installed next to it
+ * (`npm install --save-dev tsx`); a `.js` or `.mjs` one runs as it is.
  */
-import { defineServerBot } from '../src/server-peer/server-bot.ts';
+import { defineServerBot } from 'roomwire/server-peer';
 
 export default defineServerBot({
   commands: {
