@@ -65,6 +65,7 @@ async function join(roomName: string, name: string): Promise<void> {
   const client = new RoomClient({ url: hubUrl, p2p });
   client.on('signaling', setStatus);
   client.on('error', (e) => log.add('system', `hub: ${e.code}: ${e.message}`));
+  client.on('ended', (e) => log.add('system', e.code === 4003 ? 'an operator removed you from the hub' : 'this session continues in another tab or window'));
   try {
     await client.connect();
   } catch (err) {
@@ -107,8 +108,10 @@ async function join(roomName: string, name: string): Promise<void> {
   room.on('peer-joined', (p) => log.add('system', `${p.name || shortId(p.peerId)} joined`));
   room.on('peer-left', (p) => {
     dropTransfers(files.dropFrom(p.peerId), 'sender-left');
-    log.add('system', `${p.name || shortId(p.peerId)} left`);
+    const why = p.reason === 'kicked' ? ' (removed by an operator)' : p.reason === 'room-closed' ? ' (the room was closed)' : '';
+    log.add('system', `${p.name || shortId(p.peerId)} left${why}`);
   });
+  room.on('closed', () => log.add('system', 'an operator closed this room: you are no longer in it'));
   room.on('path-change', (e) => log.add('system', `${nameOf(e.peerId)}: ${e.previous} → ${e.path}`));
   const showTopology = () => {
     const node = byTestId('topology');
