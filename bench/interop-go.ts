@@ -1,11 +1,11 @@
 /**
  * The Go peer (clients/go, pion) against the werift room client, on loopback through a hub in this process:
- * - join -> DataChannel open (both ends report `direct`), with the Go peer joining second and first, beside
- *   werift <-> werift (bench/client-datachannel.ts) as the baseline;
+ * - join -> DataChannel open (both ends report `direct`), by who offers, beside werift <-> werift
+ *   (bench/client-datachannel.ts) as the baseline;
  * - messages/s Go -> werift and werift -> Go, 100 B and 16 KiB, bursts of N messages timed from the first
  *   send to the last delivery; beside werift -> werift (a receiver in another process) as the baseline.
  * Each side has its own process: the Go peer is a subprocess fed by stdin; the werift sender or receiver
- * runs here. Run: node --import tsx bench/interop-go.ts [--quick]
+ * runs here. Run: node --import tsx bench/interop-go.ts [--quick] [--only open|throughput]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createNodeClient } from '../src/client/node.ts';
@@ -15,7 +15,9 @@ import { benchOpenLatency, percentile, startBenchHub, untilOpen } from './client
 import { forkCountingChild } from './counting-child.ts';
 
 const quick = process.argv.includes('--quick');
-const OPEN_SAMPLES = quick ? 3 : 10;
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+const OPEN_SAMPLES = quick ? 4 : 20;
 const ROUNDS = quick ? 1 : 3;
 const BURSTS = [{ size: 100, count: quick ? 2_000 : 20_000 }, { size: 16 * 1024, count: quick ? 100 : 600 }];
 
@@ -65,10 +67,12 @@ class GoPeer {
   }
 }
 
-async function openTimes(binary: string, url: string, goSecond: boolean, samples: number): Promise<number[]> {
-  const times: number[] = [];
+/** ms from the join to both ends reporting `direct`, by who offered (the impolite side: docs/protocol.md). */
+async function openTimes(binary: string, url: string, samples: number): Promise<{ pionOffers: number[]; weriftOffers: number[] }> {
+  const times = { pionOffers: [] as number[], weriftOffers: [] as number[] };
   for (let i = 0; i < samples; i++) {
-    const room = `open-${goSecond}-${i}`;
+    const goSecond = i % 2 === 0;
+    const room = `open-${i}`;
     const werift = createNodeClient({ url });
     await werift.connect();
     let go: GoPeer | undefined;
@@ -87,7 +91,7 @@ async function openTimes(binary: string, url: string, goSecond: boolean, samples
       await until(() => started > 0 && go!.has('path-change', (e) => e.path === 'direct'), 'Go reports direct');
       const goId = String(go.events.find((e) => e.event === 'joined')!.peerId);
       await untilOpen(werift, goId);
-      times.push(performance.now() - started);
+      (goId < werift.peerId ? times.weriftOffers : times.pionOffers).push(performance.now() - started);
     } finally {
       go?.close();
       await werift.close();
@@ -161,14 +165,27 @@ const binary = await buildGoPeer();
 console.log(`Go peer built in ${fmt((performance.now() - buildStarted) / 1000, 1)} s (node ${process.version})\n`);
 const { hub, url } = await startBenchHub();
 try {
-  console.log(`join -> DataChannel open, Go (pion) <-> werift on loopback, both ends report direct, n=${OPEN_SAMPLES} each`);
-  for (const goSecond of [true, false]) {
-    const times = await openTimes(binary, url, goSecond, OPEN_SAMPLES);
-    console.log(`  ${goSecond ? 'Go joins second    ' : 'werift joins second'}  p50 ${fmt(median(times))} ms, p95 ${fmt(percentile(times, 95))} ms`);
-  }
+  if (only === undefined || only === 'open') await reportOpenTimes();
+  if (only === undefined || only === 'throughput') await reportThroughput();
+} finally {
+  await hub.close();
+}
+process.exit(0);
+
+async function reportOpenTimes() {
+  console.log(`join -> DataChannel open, Go (pion) <-> werift on loopback, both ends report direct, n=${OPEN_SAMPLES} (either joins first)`);
+  const times = await openTimes(binary, url, OPEN_SAMPLES);
+  const row = (label: string, xs: number[]) =>
+    console.log(`  ${label.padEnd(30)} ${xs.length === 0 ? 'no sample' : `p50 ${fmt(median(xs))} ms, p95 ${fmt(percentile(xs, 95))} ms, n=${xs.length}`}`);
+  row('pion offers (Go impolite)', times.pionOffers);
+  row('werift offers (Go polite)', times.weriftOffers);
   const baseline = await benchOpenLatency(OPEN_SAMPLES);
-  console.log(`  werift <-> werift (baseline)  p50 ${fmt(baseline.p50)} ms, p95 ${fmt(baseline.p95)} ms`);
-  console.log(`\nmessages/s, bursts of N messages from first send to last delivery, median of ${ROUNDS} round(s)`);
+  row('werift <-> werift (baseline)', baseline.samples);
+  console.log();
+}
+
+async function reportThroughput() {
+  console.log(`messages/s, bursts of N messages from first send to last delivery, median of ${ROUNDS} round(s)`);
   console.log('  size      N        Go -> werift   werift -> Go   werift -> werift (baseline)');
   for (const r of await throughput(binary, url)) {
     const mbps = (rate: number) => `${fmt((rate * r.size) / 1e6, 1)} MB/s`;
@@ -176,7 +193,4 @@ try {
     console.log(`  ${''.padEnd(18)} ${mbps(r.goToWerift).padStart(12)}   ${mbps(r.weriftToGo).padStart(12)}   ${mbps(r.weriftToWerift).padStart(12)}`);
     console.log(`  ${''.padEnd(18)} ${(r.goToWerift / r.weriftToWerift).toFixed(2).padStart(11)}x   ${(r.weriftToGo / r.weriftToWerift).toFixed(2).padStart(11)}x   (ratio to the baseline)`);
   }
-} finally {
-  await hub.close();
 }
-process.exit(0);

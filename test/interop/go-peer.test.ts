@@ -142,6 +142,42 @@ describe('the Go peer (pion)', () => {
     expect([...go.events, ...go2.events].filter((e) => e.event === 'error')).toEqual([]);
   }, 60_000);
 
+  it('relays when its DataChannel dies and goes back to direct, losing nothing across the switches', async () => {
+    const w = await weriftPeer('go-heal');
+    const go = goPeer(['--room', 'go-heal', '--name', 'gopher']);
+    const goId = (await go.event(isEvent('joined'), 'joined')).peerId;
+    await untilPaths(w.room, 1, ['direct']);
+    const fromGo = () => w.inbox.filter((m) => m.from === goId);
+    const fromWerift = () => messagesFrom(go, w.client.peerId);
+
+    let k = 0;
+    const pump = setInterval(() => {
+      for (let i = 0; i < 5; i++, k++) {
+        w.room.send(`w:${k}`);
+        go.type(`g:${k}`);
+      }
+    }, 20);
+    try {
+      await until(() => fromGo().length >= 20, 'messages over the DataChannel');
+      // The channel ends under both peers (as when a NAT drops it): each relays; the impolite one retries.
+      (w.client.link(goId) as unknown as { channel: { close(): void } }).channel.close();
+      await go.event(isEvent('path-change', (e) => e.path === 'relay'), 'the Go peer relays');
+      await until(() => fromGo().some((m) => m.path === 'relay'), 'messages over the relay');
+      await go.event(isEvent('path-change', (e) => e.previous === 'relay' && e.path === 'direct'), 'the Go peer back on direct', 15_000);
+      await untilPaths(w.room, 1, ['direct']);
+      await until(() => fromGo().at(-1)?.path === 'direct' && fromWerift().at(-1)?.path === 'direct', 'messages over the new DataChannel');
+    } finally {
+      clearInterval(pump);
+    }
+    const total = k;
+    const numbered = (from: string) => Array.from({ length: total }, (_, i) => `${from}:${i}`);
+    await until(() => fromGo().length >= total && fromWerift().length >= total, `both get ${total}`);
+    expect(fromGo().map((m) => m.data)).toEqual(numbered('g'));
+    expect(fromWerift().map((e) => e.data)).toEqual(numbered('w'));
+    expect(new Set(fromGo().map((m) => m.path))).toEqual(new Set(['relay', 'direct']));
+    expect(new Set(fromWerift().map((e) => e.path))).toEqual(new Set(['relay', 'direct']));
+  }, 60_000);
+
   it('refuses malformed and hostile records without harm, and its own bad records harm no werift peer', async () => {
     const room = 'go-hostile';
     const w = await weriftPeer(room);
