@@ -8,7 +8,8 @@ import "fmt"
 
 const (
 	// chunkBytes: payload bytes per DATA record, so that one record fills a 16 KiB DataChannel message
-	// (the size every WebRTC stack sends and receives whole).
+	// (the size every WebRTC stack sends and receives whole). Smaller when a relay frame of the hub
+	// could not hold such a record (maxFrameBytes under ~22 KiB).
 	chunkBytes = 16*1024 - dataHeaderBytes
 	// maxEarlyChunks, maxEarlyBytes: chunks kept that arrived ahead of a gap. More are dropped; the
 	// sender still has them and sends them again.
@@ -33,8 +34,9 @@ type sender struct {
 
 func newSender() *sender { return &sender{nextSeq: 1} }
 
-// encode numbers the chunks of a message and keeps them until acknowledged.
-func (s *sender) encode(room string, data []byte, binaryData, whisper bool) [][]byte {
+// encode numbers the chunks of a message (at most chunk payload bytes each) and keeps them until
+// acknowledged.
+func (s *sender) encode(room string, data []byte, binaryData, whisper bool, chunk int) [][]byte {
 	whole := make([]byte, 0, 1+len(room)+len(data))
 	whole = append(whole, byte(len(room))) // the caller checks that the room fits a u8
 	whole = append(whole, room...)
@@ -47,8 +49,8 @@ func (s *sender) encode(room string, data []byte, binaryData, whisper bool) [][]
 		kind |= flagWhisper
 	}
 	var records [][]byte
-	for offset := 0; ; offset += chunkBytes {
-		end := offset + chunkBytes
+	for offset := 0; ; offset += chunk {
+		end := offset + chunk
 		if end > len(whole) {
 			end = len(whole)
 		}

@@ -9,7 +9,11 @@ func (l *link) send(room string, data []byte, binary, whisper bool) error {
 	if l.snd.bytes > maxUnackedBytes {
 		return errSendQueueFull
 	}
-	l.data = append(l.data, l.snd.encode(room, data, binary, whisper)...)
+	chunk := chunkBytes
+	if relayChunk := l.p.hub.relayBatchBytes() - dataHeaderBytes; relayChunk < chunk {
+		chunk = relayChunk // the chunk may have to go through the hub some day
+	}
+	l.data = append(l.data, l.snd.encode(room, data, binary, whisper, chunk)...)
 	l.schedule()
 	return nil
 }

@@ -142,6 +142,33 @@ describe('the Go peer (pion)', () => {
     expect([...go.events, ...go2.events].filter((e) => e.event === 'error')).toEqual([]);
   }, 60_000);
 
+  it('paces its relay traffic under a strict hub\'s limits: nothing refused, nothing lost', async () => {
+    // 10 frames/s and 64 KiB/s, burst the same: the frames below need several seconds' worth of both.
+    const strict = await startHub({ messagesPerSecond: 10, messageBurst: 10, bytesPerSecond: 64 * 1024, byteBurst: 64 * 1024, hardMaxFrameBytes: 64 * 1024 });
+    try {
+      const client = await connectClient(strict.url);
+      clients.push(client);
+      const w = await joinAs(client, 'go-paced');
+      const go = runGoPeer(goBinary, ['--url', strict.url, '--room', 'go-paced', '--name', 'gopher', '--no-p2p']);
+      peers.push(go);
+      const goId = (await go.event(isEvent('joined'), 'joined')).peerId;
+      const lines = Array.from({ length: 30 }, (_, i) => `paced-${i}`);
+      for (const line of lines) {
+        go.type(line); // one at a time: each flush is a frame of its own while the hub is idle
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      lines.push('a'.repeat(40_000), 'b'.repeat(40_000));
+      go.type(lines.at(-2)!);
+      go.type(lines.at(-1)!);
+      await until(() => w.inbox.length >= lines.length, 'everything, paced', 20_000);
+      expect(w.inbox.map((m) => m.data)).toEqual(lines);
+      expect(w.inbox.every((m) => m.from === goId && m.path === 'relay')).toBe(true);
+      expect(go.events.filter((e) => e.event === 'error')).toEqual([]);
+    } finally {
+      await strict.hub.close();
+    }
+  }, 60_000);
+
   it('relays when its DataChannel dies and goes back to direct, losing nothing across the switches', async () => {
     const w = await weriftPeer('go-heal');
     const go = goPeer(['--room', 'go-heal', '--name', 'gopher']);
