@@ -205,6 +205,25 @@ describe('the Go peer (pion)', () => {
     expect(new Set(fromWerift().map((e) => e.path))).toEqual(new Set(['relay', 'direct']));
   }, 60_000);
 
+  it('exits like roomwire bot: 0 after SIGTERM (having left), 1 with no hub, 3 when the join is refused', async () => {
+    const w = await weriftPeer('go-exit');
+    const go = goPeer(['--room', 'go-exit', '--name', 'gopher']);
+    await go.event(isEvent('joined'), 'joined');
+    const left = new Promise((resolve) => w.room.on('peer-left', resolve));
+    go.signal('SIGTERM');
+    expect(await go.exited).toBe(0);
+    await go.event(isEvent('left'), 'left');
+    expect(await left).toMatchObject({ name: 'gopher', reason: 'left' });
+
+    const unreachable = runGoPeer(goBinary, ['--url', 'ws://127.0.0.1:9/ws']);
+    const refused = goPeer(['--room', 'r'.repeat(65)]); // longer than maxRoomNameLength: bad-message
+    peers.push(unreachable);
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach the hub');
+    expect(await refused.exited).toBe(3);
+    expect(refused.stderr).toContain('bad-message');
+  }, 60_000);
+
   it('refuses malformed and hostile records without harm, and its own bad records harm no werift peer', async () => {
     const room = 'go-hostile';
     const w = await weriftPeer(room);
