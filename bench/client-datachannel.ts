@@ -13,15 +13,15 @@ import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
 import { forkCountingChild, measureDelivery } from './counting-child.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-async function startBenchHub() {
+export async function startBenchHub() {
   const hub = createHub({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 }, { logger: pino({ level: 'silent' }) });
   const { port } = await hub.listen();
   return { hub, url: `ws://127.0.0.1:${port}/ws` };
 }
 
-async function untilOpen(client: RoomClient, peerId: string, timeoutMs = 20_000): Promise<void> {
+export async function untilOpen(client: RoomClient, peerId: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (client.link(peerId)?.path !== 'direct' && client.link(peerId)?.path !== 'turn') {
     if (Date.now() > deadline) throw new Error('link did not open');

@@ -1,4 +1,7 @@
-/** `roomwire bot --json` as a subprocess: its events, parsed, and its stdin. */
+/**
+ * `roomwire bot --json` as a subprocess: its events, parsed, and its stdin. Other peers that print the same
+ * events (clients/go) run through it with their own command.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +16,8 @@ export class BotProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffered = '';
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'bot', '--json', ...args], { env: { ...process.env, NODE_ENV: 'production' } });
+  constructor(args: string[], command: readonly string[] = [process.execPath, BIN, 'bot', '--json']) {
+    this.child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...process.env, NODE_ENV: 'production' } });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buffered += d.toString();
       const lines = this.buffered.split('\n');

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: the Debian packages some suites need (coturn, chromium), installed with apt-get when
+ * vitest globalSetup: the Debian packages some suites need (coturn, chromium, Go with pion), installed with apt-get when
  * missing and we are root, once, before any test file runs (otherwise the run fails with the command);
  * and the build (scripts/build.mjs): dist/, which bin/roomwire.js runs and test/package/ packs, the client's
  * browser bundle and the demo page's script. Quick when nothing changed (tsc's build mode).
@@ -10,6 +10,10 @@ import { existsSync } from 'node:fs';
 const PACKAGES: { binary: string; pkg: string }[] = [
   { binary: '/usr/bin/turnserver', pkg: 'coturn' },
   { binary: '/usr/bin/chromium', pkg: 'chromium' },
+  // the Go peer (clients/go, test/interop/go-peer.test.ts): the compiler and the sources it builds from
+  { binary: '/usr/bin/go', pkg: 'golang-go' },
+  { binary: '/usr/share/gocode/src/github.com/pion/webrtc/peerconnection.go', pkg: 'golang-github-pion-webrtc.v3-dev' },
+  { binary: '/usr/share/gocode/src/github.com/gorilla/websocket/conn.go', pkg: 'golang-github-gorilla-websocket-dev' },
 ];
 
 export default function setup(): void {
