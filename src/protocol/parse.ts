@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from './codes.ts';
 import { LINK_PATHS, type ClientMessage, type ClientMessageType, type HubMessage, type RequestId } from './messages.ts';
-import { idProblem, isPlainObject, nameProblem, nestsDeeperThan } from './validate.ts';
+import { idProblem, isPlainObject, nameProblem, nestsDeeperThan, roomNameProblem } from './validate.ts';
 
 /** The limits parsing enforces; the hub passes its options (see src/hub/options.ts for defaults). */
 export interface ParseLimits {
@@ -31,18 +31,18 @@ function field(name: string, problem: string | null): string | null {
 
 const checks: Record<ClientMessageType, FieldCheck> = {
   join: (f, l) =>
-    field('room', nameProblem(f.room, l.maxRoomNameLength)) ??
+    field('room', roomNameProblem(f.room, l.maxRoomNameLength)) ??
     (f.name === undefined ? null : field('name', nameProblem(f.name, l.maxPeerNameLength))) ??
     (f.token === undefined ? null : field('token', idProblem(f.token, MAX_TOKEN_LENGTH))) ??
     (f.role === undefined || f.role === 'peer' || f.role === 'server' ? null : 'role must be peer or server'),
-  leave: (f, l) => field('room', nameProblem(f.room, l.maxRoomNameLength)),
+  leave: (f, l) => field('room', roomNameProblem(f.room, l.maxRoomNameLength)),
   signal: (f) =>
     field('to', idProblem(f.to, MAX_ID_LENGTH)) ?? (f.data === undefined ? 'data is required' : null),
   relay: (f, l) => {
     if (f.to === undefined && f.room === undefined) return 'relay needs `to`, `room` or both';
     return (
       (f.to === undefined ? null : field('to', idProblem(f.to, MAX_ID_LENGTH))) ??
-      (f.room === undefined ? null : field('room', nameProblem(f.room, l.maxRoomNameLength))) ??
+      (f.room === undefined ? null : field('room', roomNameProblem(f.room, l.maxRoomNameLength))) ??
       (f.data === undefined ? 'data is required' : null)
     );
   },

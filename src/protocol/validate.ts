@@ -16,6 +16,33 @@ export function nameProblem(value: unknown, maxLength: number): string | null {
   return null;
 }
 
+/**
+ * Link records carry the room's name after a one-byte length (docs/protocol.md, link records): a room
+ * name must also fit 255 bytes of UTF-8, or its members could not send each other anything.
+ */
+export const MAX_ROOM_NAME_BYTES = 255;
+
+export function roomNameProblem(value: unknown, maxLength: number): string | null {
+  const problem = nameProblem(value, maxLength);
+  if (problem !== null) return problem;
+  return utf8Length(value as string) > MAX_ROOM_NAME_BYTES ? `must be at most ${MAX_ROOM_NAME_BYTES} bytes of UTF-8` : null;
+}
+
+/** Bytes of `text` in UTF-8, without encoding it (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 /** An identifier we issued (peer id, resume token): a short non-empty string. */
 export function idProblem(value: unknown, maxLength: number): string | null {
   if (typeof value !== 'string') return 'must be a string';

@@ -60,3 +60,14 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(v, 32)).toBe(true);
   });
 });
+
+describe('room names in bytes', () => {
+  it('refuses a room name that does not fit the link records\' one-byte length (255 bytes of UTF-8)', async () => {
+    const { parseClientMessage } = await import('../../src/protocol/index.ts');
+    const limits = { maxJsonDepth: 32, maxRoomNameLength: 64, maxPeerNameLength: 32 };
+    const fourByte = '😀'.repeat(64); // 64 code points, 256 bytes
+    expect(parseClientMessage(JSON.stringify({ type: 'join', room: fourByte }), limits)).toMatchObject({ ok: false, code: 'bad-message' });
+    expect(parseClientMessage(JSON.stringify({ type: 'join', room: '😀'.repeat(63) + '€' }), limits)).toMatchObject({ ok: true }); // 64 code points, 255 bytes
+    expect(parseClientMessage(JSON.stringify({ type: 'relay', room: fourByte, data: 1 }), limits)).toMatchObject({ ok: false, code: 'bad-message' });
+  });
+});
