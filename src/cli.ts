@@ -2,6 +2,7 @@
  * `roomwire <command>`: one command line for every process. Options, defaults and help text come from
  * each part's option spec, never retyped here.
  */
+import { runAdminCommand } from './cli/admin-command.ts';
 import { runBotCommand } from './cli/bot-command.ts';
 import { runHub } from './cli/hub-command.ts';
 import { runServerPeerCommand } from './cli/server-peer-command.ts';
@@ -22,6 +23,7 @@ const commands: Record<string, Command> = {
   swarm: { summary: 'a load of werift bots in rooms, with a latency and delivery report', run: runSwarmCommand },
   token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: runToken },
   'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: runTurnCredentials },
+  admin: { summary: "the hub's admin API: list rooms, kick a peer, close a room, drain (needs --admin-token on the hub)", run: runAdminCommand },
 };
 
 function usage(): string {
