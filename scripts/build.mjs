@@ -1,7 +1,7 @@
 // Builds what the package ships and the repository runs:
 // - dist/: the sources compiled by tsc (ESM, .d.ts, source maps), which bin/roomwire.js runs;
 // - dist/browser/roomwire.js and roomwire.min.js: the room client bundled for browsers (the hub serves them);
-// - public/app.js: the demo page's script.
+// - public/app.js: the demo page's script; public/admin/admin.js: the admin page's.
 // Runs on `npm install` (prepare), before packing (prepack, with --clean) and before the tests (vitest
 // globalSetup). tsc's build mode skips the compile when no source changed (~0.3 s); the bundles take ~0.2 s.
 // Never committed.
@@ -31,4 +31,5 @@ await Promise.all([
   build({ ...client, outfile: `${root}dist/browser/roomwire.js` }),
   build({ ...client, outfile: `${root}dist/browser/roomwire.min.js`, minify: true }),
   build({ ...browser, entryPoints: [`${root}src/page/app.ts`], outfile: `${root}public/app.js` }),
+  build({ ...browser, entryPoints: [`${root}src/admin-page/main.ts`], outfile: `${root}public/admin/admin.js` }),
 ]);

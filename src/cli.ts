@@ -18,6 +18,7 @@ const commands: Record<string, Command> = {
   swarm: { summary: 'a load of werift bots in rooms, with a latency and delivery report', run: async (argv) => (await import('./cli/swarm-command.ts')).runSwarmCommand(argv) },
   token: { summary: 'print a join token for a room (for hubs started with --auth-secret)', run: async (argv) => (await import('./cli/token-command.ts')).runToken(argv) },
   'turn-credentials': { summary: 'print TURN credentials as the hub issues them (for testing coturn by hand)', run: async (argv) => (await import('./cli/turn-credentials-command.ts')).runTurnCredentials(argv) },
+  admin: { summary: "the hub's admin API: list rooms, kick a peer, close a room, drain (needs --admin-token on the hub)", run: async (argv) => (await import('./cli/admin-command.ts')).runAdminCommand(argv) },
 };
 
 function usage(): string {

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,6 +30,9 @@ export function createStaticHandler(directory: string) {
     if (file !== root && !file.startsWith(root + sep)) return void res.writeHead(404).end('not found');
     try {
       const info = await stat(file);
+      // /admin -> admin/ (relative, so it stays on this host and under any proxy prefix): the page's own
+      // relative links (style, script, api/) resolve only below the slash.
+      if (info.isDirectory() && file !== root) return void res.writeHead(308, { location: `${encodeURIComponent(basename(file))}/` }).end();
       if (!info.isFile()) return void res.writeHead(404).end('not found');
       res.writeHead(200, {
         'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',

@@ -2,7 +2,7 @@
 import type { PeerState } from '../client/room.ts';
 import { el, shortId } from './dom.ts';
 
-const PATH_LABEL: Record<string, string> = { direct: 'direct', turn: 'TURN', relay: 'hub relay', connecting: 'connecting', star: 'via server peer' };
+export const PATH_LABEL: Record<string, string> = { direct: 'direct', turn: 'TURN', relay: 'hub relay', connecting: 'connecting', star: 'via server peer' };
 
 export function renderPeers(list: HTMLElement, peers: PeerState[]): void {
   list.replaceChildren(...(peers.length === 0
@@ -19,7 +19,7 @@ export function renderPeers(list: HTMLElement, peers: PeerState[]): void {
 const SVG = 'http://www.w3.org/2000/svg';
 const PATH_COLOR: Record<string, string> = { direct: '#1a7f37', turn: '#9a6700', relay: '#cf222e', connecting: '#8c959f', star: '#8250df' };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;

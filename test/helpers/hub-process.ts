@@ -5,6 +5,17 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
 
+/** `roomwire ...args` run to its end: the exit code and everything it printed. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_ENV: 'production', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'exit');
+  return { code, stdout, stderr };
+}
+
 /** Reads the hub's JSON log lines until the "hub listening" one, and returns its port. */
 export async function listeningPort(child: ChildProcessWithoutNullStreams): Promise<number> {
   // 'data' events, not an async iterator: leaving a for-await loop would destroy stdout.
@@ -54,6 +65,12 @@ export class HubProcess {
       if (Date.now() > deadline) throw new Error(`the hub did not log "${text}":\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** The exit code, when the process ends by itself (after a drain). */
+  async exited(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    return (await once(this.child, 'exit'))[0] as number | null;
   }
 
   /** SIGTERM, then the exit code. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
-import { listeningPort } from '../helpers/hub-process.ts';
+import { listeningPort, runCli } from '../helpers/hub-process.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
@@ -14,15 +14,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNu
   return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_ENV: 'production', ...env } });
 }
 
-async function output(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = run(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
-}
+const output = runCli;
 
 describe('roomwire CLI', () => {
   it('lists its subcommands', async () => {

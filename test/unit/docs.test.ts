@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { botOptionSpecs } from '../../src/bots/bot-options.ts';
 import { swarmOptionSpecs } from '../../src/bots/swarm-options.ts';
+import { adminOptionSpecs } from '../../src/cli/admin-command.ts';
 import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
@@ -31,9 +32,9 @@ describe('docs', () => {
     }
   });
 
-  it('operations.md has a row for every bot and swarm flag with its current default', () => {
+  it('operations.md has a row for every bot, swarm and admin flag with its current default', () => {
     const ops = read('operations.md');
-    for (const specs of [botOptionSpecs, swarmOptionSpecs]) {
+    for (const specs of [botOptionSpecs, swarmOptionSpecs, adminOptionSpecs]) {
       for (const [key, spec] of Object.entries(specs)) {
         const row = ops.split('\n').find((l) => l.startsWith(`| \`${flagOf(key)}\` |`) && l.includes(spec.description));
         expect(row, key).toBeDefined();
