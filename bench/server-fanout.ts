@@ -9,7 +9,7 @@ import { createHub } from '../src/hub/create-hub.ts';
 import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
 import { forkCountingChild, measureDelivery } from './counting-child.ts';
 
-const SECRET = 'bench-server-peer-secret';
+const SECRET = 'bench-server-peer-secret-xxxxxxxx';
 
 export interface FanoutResult {
   stack: 'werift' | 'node-datachannel';

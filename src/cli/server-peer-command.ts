@@ -14,7 +14,7 @@ export async function runServerPeerCommand(argv: string[]): Promise<number> {
   if (o.secret === '') throw new UsageError('--secret (or ROOMWIRE_SERVER_PEER_SECRET) is required');
   const bot = o.bot ? (await importDefault(o.bot)) as ServerBot : undefined;
   const peer = new ServerPeer({
-    url: o.url, secret: o.secret, rooms: o.rooms, historySize: o.historySize, historyMaxBytes: o.historyMaxBytes, name: o.name,
+    url: o.url, secret: o.secret, rooms: o.rooms, historySize: o.historySize, historyMaxBytes: o.historyMaxBytes, replayBudgetBytes: o.replayBudgetBytes, name: o.name,
     ...(bot ? { bot } : {}),
     log: (line) => console.log(JSON.stringify({ service: 'roomwire-server-peer', msg: line, time: Date.now() })),
   });

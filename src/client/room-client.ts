@@ -162,6 +162,13 @@ export class RoomClient extends Emitter<ClientEvents> {
     return this.currentIceServers;
   }
 
+  /** Bytes sent or queued on all links and not yet acknowledged (what this client holds for its peers). */
+  unacknowledgedBytes(): number {
+    let bytes = 0;
+    for (const link of this.links.values()) bytes += link.bufferedAmount;
+    return bytes;
+  }
+
   /** The link to a peer, for diagnostics. */
   link(peerId: string): PeerLink | undefined {
     return this.links.get(peerId);

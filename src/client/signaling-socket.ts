@@ -204,7 +204,8 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       return;
     }
     // A reconnect: ask for the old session back before anything else is sent.
-    this.resuming = { received: this.received, fresh: message };
+    // A reconnect while a resume was on its way: the count to report is still the one from before.
+    this.resuming = { received: this.resuming?.received ?? this.received, fresh: message };
     this.received = 0; // frames before `resumed` (only an error) belong to the fresh session
     this.welcome = { ...message, resumeToken: previous.resumeToken, peerId: previous.peerId };
     this.ws!.send(JSON.stringify({ type: 'resume', token: previous.resumeToken, received: this.resuming.received }));

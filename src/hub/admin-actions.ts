@@ -3,9 +3,9 @@
  * state and link paths, kicking a peer, closing a room. Kept beside the handlers because they change
  * membership the same way: through the bus, telling members with the same messages.
  */
-import { CLOSE_CODES, encodeHubMessage, type LinkPathName, type PeerRole, type Topology } from '../protocol/index.ts';
+import { CLOSE_CODES, type LinkPathName, type PeerRole, type Topology } from '../protocol/index.ts';
 import type { HubCore } from './hub-core.ts';
-import { leaveRoom } from './membership.ts';
+import { removeFromRoom } from './membership.ts';
 
 export interface MemberView {
   peerId: string;
@@ -71,12 +71,7 @@ export class AdminActions {
     const { bus, sessions, watch } = this.core;
     const members = bus.members(room);
     if (members.length === 0) return undefined;
-    for (const member of members) {
-      const session = sessions.findByPeerId(member.peerId);
-      session?.rooms.delete(room);
-      await leaveRoom(bus, watch, member.peerId, room, 'room-closed');
-      session?.deliver(encodeHubMessage({ type: 'left', room, reason: 'room-closed' }));
-    }
+    for (const member of members) await removeFromRoom(bus, watch, sessions.findByPeerId(member.peerId), member.peerId, room, 'room-closed');
     this.core.logger.info({ room, members: members.length }, 'room closed by an operator');
     return members.length;
   }

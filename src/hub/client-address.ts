@@ -20,8 +20,11 @@ export function createAddressOf(trustedProxies: readonly string[]): AddressOf {
   return (req) => {
     let address = unmap(req.socket.remoteAddress ?? '');
     if (trustedProxies.length > 0 && isTrusted(address)) {
-      const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => unmap(s.trim())).filter((s) => isIP(s) !== 0);
+      const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => unmap(s.trim()));
       for (let i = forwarded.length - 1; i >= 0; i--) {
+        // An entry that is no address (a proxy that appends ip:port, say) ends the walk: what lies left of it
+        // was written by someone we cannot vouch for, so the last trusted hop stands for the client.
+        if (isIP(forwarded[i]!) === 0) break;
         address = forwarded[i]!;
         if (!isTrusted(address)) break;
       }

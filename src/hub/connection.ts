@@ -44,8 +44,8 @@ export class Connection implements SessionOwner {
   private bytes: TokenBucket;
   /** Has the server peer's limits. */
   private promoted = false;
-  /** Another connection resumed this one's session: nothing more is handled here. */
-  private retired = false;
+  /** Another connection resumed this one's session (or it was cut off): nothing more is handled here. */
+  private retiredFlag = false;
   private busy = false;
   private awaitingPong = false;
   /** session.lastSeq when the outstanding ping was sent: its pong confirms frames up to here. */
@@ -102,9 +102,13 @@ export class Connection implements SessionOwner {
     return count <= 0 || this.bytes.take(count);
   }
 
+  get retired(): boolean {
+    return this.retiredFlag;
+  }
+
   /** SessionOwner: the session was resumed on another connection. */
   retire(): void {
-    this.retired = true;
+    this.retiredFlag = true;
     this.backlog = [];
   }
 

@@ -249,7 +249,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
 /** Resolves when every socket has closed, or after `ms`. */
 async function closedOrDeadline(sockets: WebSocket[], ms: number): Promise<void> {
-  const allClosed = Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : once(ws, 'close'))));
+  // Not events.once: it rejects when the socket emits 'error' (a client's bad frame while closing).
+  const allClosed = Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((resolve) => ws.once('close', resolve)))));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
   await Promise.race([allClosed, deadline]);
@@ -267,5 +268,7 @@ function pathOf(req: IncomingMessage): string {
 /** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
 function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): void {
   if (socket.destroyed) return;
+  // No HTTP timeout covers an upgrade socket: destroy it once the answer is written, whatever the client does.
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
 }

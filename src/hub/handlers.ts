@@ -5,9 +5,9 @@
 import {
   CLOSE_CODES, encodeHubMessage,
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
-  type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
+  type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RequestId, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
-import { timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
 import type { JoinAuthorization } from './join-token.ts';
@@ -27,15 +27,14 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (session.rooms.size >= maxRooms) return conn.sendError('too-many-rooms', `a connection may be in ${maxRooms} rooms`, msg.id);
   let auth: JoinAuthorization;
   if (role === 'server') {
-    auth = isServerPeerSecret(core, msg.token) ? { ok: true } : { ok: false, reason: 'role server needs the server-peer secret' };
+    if (!(await serverPeerSecretShown(core, conn, msg.token, msg.id))) return;
+    auth = { ok: true };
   } else {
-    if (!session.serverPeer && !(await core.addressLimits.allowJoin(conn.address))) {
-      core.metrics.rateLimited('joins');
-      return conn.sendError('rate-limited', `join budget: more than ${options.joinsPerSecondPerAddress} joins/s from your address`, msg.id);
-    }
+    if (!session.serverPeer && !(await joinBudget(core, conn, msg.id))) return;
     auth = await core.authorizeJoin(msg.room, msg.token);
   }
   if (!auth.ok) return conn.sendError('unauthorized', auth.reason, msg.id);
+  if (conn.retired) return; // another connection resumed the session while we waited: it speaks for it now
 
   const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role };
   let outcome = await core.bus.join(msg.room, me);
@@ -49,8 +48,9 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
     const why = outcome.code === 'room-full' ? `room has ${options.maxPeersPerRoom} peers` : `hub has ${options.maxRooms} rooms`;
     return conn.sendError(outcome.code, why, msg.id);
   }
-  if (session.ended) {
-    // The socket went away for good while the bus answered: undo, so nobody sees a ghost.
+  if (session.ended || conn.retired) {
+    // The socket went away for good, or another connection took the session over, while the bus answered:
+    // undo, so nobody sees a ghost and the new connection is not answered for a request it never made.
     await core.bus.leave(msg.room, session.peerId);
     return;
   }
@@ -71,19 +71,34 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   core.watch.joined(msg.room, me, outcome.others);
 }
 
-function isServerPeerSecret(core: HubCore, token: string | undefined): boolean {
+/** Spends one of the address's joins; answers rate-limited and resolves false when there is none left. */
+async function joinBudget(core: HubCore, conn: Connection, ref: RequestId | undefined): Promise<boolean> {
+  if (await core.addressLimits.allowJoin(conn.address)) return true;
+  core.metrics.rateLimited('joins');
+  conn.sendError('rate-limited', `join budget: more than ${core.options.joinsPerSecondPerAddress} joins/s from your address`, ref);
+  return false;
+}
+
+/**
+ * Whether `token` is the server-peer secret. A wrong guess costs one of the address's joins, so the
+ * secret cannot be guessed faster than joinsPerSecondPerAddress; answers the refusal itself.
+ */
+async function serverPeerSecretShown(core: HubCore, conn: Connection, token: string | undefined, ref: RequestId | undefined): Promise<boolean> {
   const secret = core.options.serverPeerSecret;
-  return secret !== '' && token !== undefined && timingSafeEqual(token, secret);
+  if (secret !== '' && token !== undefined && sameSecret(token, secret)) return true;
+  if (await joinBudget(core, conn, ref)) conn.sendError('unauthorized', 'this needs the server-peer secret', ref);
+  return false;
 }
 
-function timingSafeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && cryptoTimingSafeEqual(x, y);
+/** Constant time, lengths included: both sides are hashed first. */
+function sameSecret(a: string, b: string): boolean {
+  const hash = (s: string) => createHash('sha256').update(s).digest();
+  return cryptoTimingSafeEqual(hash(a), hash(b));
 }
 
-function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessage): void {
-  if (!isServerPeerSecret(core, msg.token)) return conn.sendError('unauthorized', 'watch-rooms needs the server-peer secret', msg.id);
+async function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessage): Promise<void> {
+  if (!(await serverPeerSecretShown(core, conn, msg.token, msg.id))) return;
+  if (conn.retired) return;
   const limits = conn.promoteToServerPeer();
   core.watch.add(conn.session);
   const rooms = core.watch.openRooms();
@@ -145,14 +160,14 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     return resumeFailed(core, conn, 'no session to resume for this token: join afresh', msg.id);
   }
   if (fresh.rooms.size > 0) return conn.sendError('bad-message', 'resume must come before any join', msg.id);
-  // Taken after the await below would miss nothing either: deliveries in between are numbered after these.
+  // Deliveries to the target from here on are numbered after these, and go to this connection.
   const missed = target.framesAfter(msg.received);
   if (missed === null) {
     return resumeFailed(core, conn, `frames after ${msg.received} are no longer all kept: join afresh`, msg.id);
   }
 
-  await core.sessions.end(fresh, 'disconnected'); // never joined a room: nobody is told
-  if (target.ended) return resumeFailed(core, conn, 'the session ended while resuming: join afresh', msg.id);
+  // Nothing above awaited: the target is alive and becomes this connection's session at once. The fresh
+  // session this connection started with never joined a room: it ends without telling anybody.
   const stale = target.socket;
   if (stale !== null) {
     target.owner?.retire(); // handles nothing more, even what it has already read
@@ -161,6 +176,7 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   }
   conn.session = target;
   target.attach(conn.ws, conn);
+  void core.sessions.end(fresh, 'disconnected');
   core.sessions.returned(target);
   core.sessions.rotateToken(target);
   const limits = target.serverPeer ? conn.promoteToServerPeer() : conn.limits;

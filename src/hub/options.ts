@@ -54,7 +54,7 @@ export const hubOptionSpecs = {
   turnUrls: listOption([], 'urls', 'TURN servers handed to clients with fresh credentials, comma separated (turn:host:3478?transport=udp, turns:host:5349?transport=tcp)'),
   turnSecret: stringOption('', 'secret', "coturn's static-auth-secret (use-auth-secret); empty issues no TURN credentials", { env: 'ROOMWIRE_TURN_SECRET', secret: true }),
   serverPeer: boolOption(true, 'run a server peer (history, bot commands) next to the hub, in its own process'),
-  serverPeerSecret: stringOption('', 'secret', 'secret a server peer presents to join with role server and watch rooms; empty: a random one for the embedded server peer', { env: 'ROOMWIRE_SERVER_PEER_SECRET', secret: true }),
+  serverPeerSecret: stringOption('', 'secret', 'secret a server peer presents to join with role server and watch rooms, at least 32 bytes; empty: a random one for the embedded server peer', { env: 'ROOMWIRE_SERVER_PEER_SECRET', secret: true }),
   serverPeerMaxRooms: intOption(10_000, 'rooms', 'rooms one server peer connection may be in (instead of maxRoomsPerConnection)'),
   serverPeerMessagesPerSecond: intOption(20_000, 'messages/s', 'sustained inbound messages of a server peer connection (instead of messagesPerSecond)'),
   serverPeerMessageBurst: intOption(40_000, 'messages', 'message bucket size of a server peer connection'),
@@ -109,6 +109,8 @@ export function checkHubOptions(o: HubOptions): void {
   if (o.maxSessionsPerAddress < o.maxConnectionsPerAddress) throw new RangeError('option maxSessionsPerAddress must be >= maxConnectionsPerAddress');
   // HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token (RFC 7518 §3.2).
   if (o.authSecret !== '' && Buffer.byteLength(o.authSecret) < 32) throw new RangeError('option authSecret must be at least 32 bytes');
+  // The server-peer secret admits to every room and makes history trusted: as long as the other secrets.
+  if (o.serverPeerSecret !== '' && Buffer.byteLength(o.serverPeerSecret) < 32) throw new RangeError('option serverPeerSecret must be at least 32 bytes');
   // Guessable admin tokens would hand over kick, close and drain.
   if (o.adminToken !== '' && Buffer.byteLength(o.adminToken) < 32) throw new RangeError('option adminToken must be at least 32 bytes');
   if (o.turnSecret === TURN_SECRET_PLACEHOLDER) {

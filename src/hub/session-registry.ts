@@ -13,7 +13,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { RoomBus } from '../bus/room-bus.ts';
 import type { PeerLeftReason } from '../protocol/index.ts';
 import type { Logger } from './logger.ts';
-import { leaveRoom } from './membership.ts';
+import { leaveRoom, removeFromRoom } from './membership.ts';
 import type { RoomWatch } from './room-watch.ts';
 import { Session, type SessionLimits } from './session.ts';
 
@@ -74,6 +74,7 @@ export class SessionRegistry {
       },
       socketLost: (s, socket, code) => {
         this.logger.warn({ peerId: s.peerId, code }, 'slow consumer cut off');
+        s.owner?.retire(); // ws still reads while its close handshake runs: that connection speaks for nobody now
         this.onSlowConsumer();
         this.socketClosed(s, socket, code);
       },
@@ -162,15 +163,19 @@ export class SessionRegistry {
 
   /**
    * For a new room when the hub holds maxRooms: closes the room whose peers (role `peer`) are all absent
-   * and whose last departure is the oldest, ending those sessions. False when every room has a present peer.
+   * and whose last departure is the oldest, ending those sessions and taking any server peer out of it (it
+   * would keep the room open). False when every room has a present peer.
    */
   async yieldRoom(): Promise<boolean> {
     for (const session of this.absent) {
       for (const room of session.rooms.keys()) {
-        const peers = this.bus.members(room).filter((p) => p.role === 'peer');
-        const ghosts = peers.map((p) => this.byPeerId.get(p.peerId));
-        if (!ghosts.every((s) => s !== undefined && s.absent)) continue;
+        const members = this.bus.members(room);
+        const ghosts = members.filter((p) => p.role === 'peer').map((p) => this.byPeerId.get(p.peerId));
+        if (ghosts.length === 0 || !ghosts.every((s) => s !== undefined && s.absent)) continue;
         await Promise.all(ghosts.map((s) => this.end(s!, 'disconnected')));
+        for (const server of this.bus.members(room)) {
+          await removeFromRoom(this.bus, this.watch, this.byPeerId.get(server.peerId), server.peerId, room, 'room-closed');
+        }
         return true;
       }
     }

@@ -24,6 +24,8 @@ export interface ServerPeerOptions {
   historySize: number;
   /** Bytes of broadcasts kept per room (default: the hub's historyMaxBytes default, 1 MiB). */
   historyMaxBytes?: number;
+  /** Unacknowledged bytes on all links beyond which late joiners get no history replay (default 64 MiB). */
+  replayBudgetBytes?: number;
   name: string;
   bot?: ServerBot;
   rtc?: RtcFactory;
@@ -160,7 +162,13 @@ export class ServerPeer {
     const ctx = this.context(room);
     room.on('peer-joined', (peer) => {
       if (peer.role === 'server') return;
-      for (const item of state.history) room.sendHistory(peer.peerId, item);
+      // Replays wait in our links until acknowledged: members that never acknowledge must not make us hold
+      // history for every room they join. Past the budget a late joiner just gets no replay.
+      if (this.client.unacknowledgedBytes() > (this.options.replayBudgetBytes ?? serverPeerOptionSpecs.replayBudgetBytes.default)) {
+        this.log(`no history replay for ${peer.peerId} in ${room.name}: links hold too much unacknowledged`);
+      } else {
+        for (const item of state.history) room.sendHistory(peer.peerId, item);
+      }
       this.guard('onJoin', () => this.options.bot?.onJoin?.(peer, ctx));
     });
     room.on('message', (m) => this.onMessage(state, m, ctx));

@@ -57,8 +57,10 @@ describe('per-address limits', () => {
   it('limits new connections per second per address with 429', async () => {
     const t = await startHub({ connectionsPerSecondPerAddress: 2, connectionBurstPerAddress: 3 });
     const statuses = [];
+    const started = Date.now();
     for (let i = 0; i < 8; i++) statuses.push(await upgradeStatus(t.url, { localAddress: '127.0.0.6' }));
-    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(5); // 2 in the second + a burst of 3
+    // 2 in any second, and a burst of 3 per 1.5 s window: what the elapsed time allows, however slow the machine
+    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(affordable(2, 3, Date.now() - started));
     expect(statuses).toContain(429);
     expect(await upgradeStatus(t.url, { localAddress: '127.0.0.7' })).toBe(101);
     await t.hub.close();
@@ -68,17 +70,28 @@ describe('per-address limits', () => {
     const t = await startHub({ joinsPerSecondPerAddress: 2, joinBurstPerAddress: 2 });
     const [x, y] = await Promise.all([0, 1].map(() => TestClient.connect(t.url, { localAddress: '127.0.0.8' })));
     const codes: string[] = [];
+    const started = Date.now();
     for (let i = 0; i < 6; i++) {
       const c = i % 2 === 0 ? x! : y!;
       c.send({ type: 'join', room: `j${i}`, id: i });
       const answer = await c.take((m): m is never => (m.type === 'joined' || m.type === 'error') && 'ref' in m && m.ref === i, 'answer');
       codes.push((answer as { type: string; code?: string }).code ?? 'joined');
     }
-    expect(codes.filter((c) => c === 'joined').length).toBeLessThanOrEqual(4);
+    expect(codes.filter((c) => c === 'joined').length).toBeLessThanOrEqual(affordable(2, 2, Date.now() - started));
     expect(codes).toContain('rate-limited');
     const other = await TestClient.connect(t.url, { localAddress: '127.0.0.9' });
     await other.join('fine');
     await Promise.all([x!, y!, other].map((c) => c.close()));
+    await t.hub.close();
+  });
+
+  it('stops reading X-Forwarded-For at an entry that is no address: the trusted hop stands for the client', async () => {
+    const t = await startHub({ trustedProxies: ['127.0.0.12'], maxConnectionsPerAddress: 1, maxSessionsPerAddress: 1 });
+    const via = (client: string) => ({ localAddress: '127.0.0.12', headers: { 'x-forwarded-for': client } });
+    // "198.51.100.7:4242" is no address: whatever the client wrote left of it is not believed
+    const first = await TestClient.connect(t.url, via('203.0.113.1, 198.51.100.7:4242'));
+    expect(await upgradeStatus(t.url, via('203.0.113.2, 198.51.100.8:4242'))).toBe(429); // both count as the proxy
+    await first.close();
     await t.hub.close();
   });
 
@@ -126,3 +139,13 @@ describe('Origin', () => {
     await Promise.all([listed.hub.close(), open.hub.close()]);
   });
 });
+
+/**
+ * The most a BurstyRateLimiter of `perSecond` (1 s windows) plus `burst` (windows of burst/perSecond s)
+ * lets through in `elapsedMs`. Each key's windows start at its first request, so the time covers
+ * floor(elapsed / length) + 1 of them.
+ */
+function affordable(perSecond: number, burst: number, elapsedMs: number): number {
+  const windows = (lengthMs: number) => Math.floor(elapsedMs / lengthMs) + 1;
+  return perSecond * windows(1_000) + burst * windows(Math.max(1, burst / perSecond) * 1_000);
+}

@@ -64,7 +64,7 @@ describe('fuzzing a live hub', () => {
   it('generates the same frames from the same seed', () => {
     const framesOf = (seed: number) => {
       const world: FuzzWorld = {
-        rooms: ['r0', 'r1'], peers: new Pool(8), tokens: new Pool(8), serverPeerSecret: 'secret',
+        rooms: ['r0', 'r1'], peers: new Pool(8), tokens: new Pool(8), serverPeerSecret: 'secret-xxxxxxxxxxxxxxxxxxxxxxxxxx',
         limits: { maxFrameBytes: 65_536, hardMaxFrameBytes: 1_048_576, maxJsonDepth: 32, maxRoomNameLength: 64, maxPeerNameLength: 32 },
       };
       world.peers.add('2a7c0d4e-0f7b-4c55-9d36-7d1c5b3f9e10');

@@ -9,7 +9,7 @@ import { HostilePeer, joinBytes, messageHeader } from '../helpers/hostile-peer.t
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until } from '../helpers/room-clients.ts';
 
-const SECRET = 'peer-guards-server-secret';
+const SECRET = 'peer-guards-server-secret-xxxxxxx';
 const KiB = 1024;
 let t: TestHub;
 const clients: RoomClient[] = [];

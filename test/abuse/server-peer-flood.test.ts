@@ -21,7 +21,7 @@ import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until } from '../helpers/room-clients.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
-const SECRET = 'flood-test-server-peer-secret';
+const SECRET = 'flood-test-server-peer-secret-xxx';
 const ROOM = 'flooded';
 const KiB = 1024;
 const MiB = 1024 * KiB;

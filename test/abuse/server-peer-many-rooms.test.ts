@@ -12,7 +12,7 @@ import { ServerPeer } from '../../src/server-peer/server-peer.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until } from '../helpers/room-clients.ts';
 
-const SECRET = 'server-peer-many-rooms-secret';
+const SECRET = 'server-peer-many-rooms-secret-xxx';
 const ROOMS = 42;
 /** Rooms per member connection: under the peers' own maxRoomsPerConnection (16). */
 const PER_CLIENT = 14;

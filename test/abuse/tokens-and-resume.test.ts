@@ -129,12 +129,12 @@ describe('resume tokens', () => {
 
 describe('server peer limits', () => {
   it('a connection with the server-peer secret is held to its own limits, not a peer\'s', async () => {
-    const t = await startHub({ serverPeerSecret: 'sp-secret', maxRoomsPerConnection: 2, messagesPerSecond: 10, messageBurst: 10 });
+    const t = await startHub({ serverPeerSecret: 'sp-secret-xxxxxxxxxxxxxxxxxxxxxxx', maxRoomsPerConnection: 2, messagesPerSecond: 10, messageBurst: 10 });
     const sp = await TestClient.connect(t.url);
-    sp.send({ type: 'watch-rooms', token: 'sp-secret' });
+    sp.send({ type: 'watch-rooms', token: 'sp-secret-xxxxxxxxxxxxxxxxxxxxxxx' });
     const watching = await sp.next('watching');
     expect(watching.limits.maxRoomsPerConnection).toBe(t.hub.options.serverPeerMaxRooms);
-    for (let i = 0; i < 40; i++) await sp.join(`room-${i}`, 'server', { token: 'sp-secret', role: 'server' });
+    for (let i = 0; i < 40; i++) await sp.join(`room-${i}`, 'server', { token: 'sp-secret-xxxxxxxxxxxxxxxxxxxxxxx', role: 'server' });
     for (let i = 0; i < 100; i++) sp.send({ type: 'relay', room: 'room-0', data: i });
     sp.send({ type: 'leave', room: 'room-1', id: 'done' });
     await sp.next('left');

@@ -176,8 +176,8 @@ describe('the demo page', () => {
 describe('the demo page in a star room', () => {
   it('shows the topology and the "via server peer" path, and chats through the server peer', async () => {
     const { ServerPeer } = await import('../../src/server-peer/server-peer.ts');
-    const hub = await startHub({ serverPeerSecret: 'page-star', meshLimit: 1 });
-    const peer = new ServerPeer({ url: hub.url, secret: 'page-star', rooms: [], historySize: 10, name: 'server' });
+    const hub = await startHub({ serverPeerSecret: 'page-star-xxxxxxxxxxxxxxxxxxxxxxx', meshLimit: 1 });
+    const peer = new ServerPeer({ url: hub.url, secret: 'page-star-xxxxxxxxxxxxxxxxxxxxxxx', rooms: [], historySize: 10, name: 'server' });
     await peer.start();
     try {
       const early = await connectClient(hub.url);

@@ -97,15 +97,15 @@ describe('roomwire bot', () => {
 describe('roomwire bot and topology', () => {
   it('reports the topology when it joins and when it changes', async () => {
     const { ServerPeer } = await import('../../src/server-peer/server-peer.ts');
-    const hub = await startHub({ serverPeerSecret: 'topo', meshLimit: 1 });
-    const peer = new ServerPeer({ url: hub.url, secret: 'topo', rooms: [], historySize: 0, name: 'server' });
+    const hub = await startHub({ serverPeerSecret: 'topo-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', meshLimit: 1 });
+    const peer = new ServerPeer({ url: hub.url, secret: 'topo-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', rooms: [], historySize: 0, name: 'server' });
     await peer.start();
-    const b = new BotProcess(['--url', hub.url, '--room', 'topo']);
+    const b = new BotProcess(['--url', hub.url, '--room', 'topo-xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
     bots.push(b);
     const joined = await b.event(isEvent('joined'), 'joined');
     expect(joined.topology).toBe('mesh');
     const other = await connectClient(hub.url);
-    await other.join('topo');
+    await other.join('topo-xxxxxxxxxxxxxxxxxxxxxxxxxxxx');
     await b.event(isEvent('topology', (e) => e.topology === 'star'), 'the switch to a star');
     other.close();
     b.signal('SIGTERM');

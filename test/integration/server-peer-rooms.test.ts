@@ -11,7 +11,7 @@ import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
-const SECRET = 'server-peer-rooms-secret';
+const SECRET = 'server-peer-rooms-secret-xxxxxxxx';
 /** Reconnect soon after the hub comes back (defaults back off to 10 s). */
 const QUICK = { reconnectMinMs: 50, reconnectMaxMs: 300 };
 

@@ -7,7 +7,7 @@ import { startHub, type TestHub } from '../helpers/hub.ts';
 import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
-const SECRET = 'server-peer-secret-for-tests';
+const SECRET = 'server-peer-secret-for-tests-xxxx';
 let t: TestHub;
 let server: ServerPeer;
 const clients: RoomClient[] = [];

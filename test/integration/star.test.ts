@@ -12,7 +12,7 @@ import { ServerPeer } from '../../src/server-peer/server-peer.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { connectClient, until } from '../helpers/room-clients.ts';
 
-const SECRET = 'star-secret';
+const SECRET = 'star-secret-xxxxxxxxxxxxxxxxxxxxx';
 let t: TestHub;
 let server: ServerPeer;
 const clients: RoomClient[] = [];

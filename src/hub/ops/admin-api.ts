@@ -63,7 +63,7 @@ export function createAdminApi(deps: AdminApiDeps): (req: IncomingMessage, res: 
       send(res, exists ? 405 : 404, { error: exists ? 'method-not-allowed' : 'not-found', message: `${req.method} ${path}` });
       return true;
     }
-    Promise.resolve(route.run(params!)).then(
+    Promise.resolve().then(() => route.run(params!)).then(
       ([status, body]) => send(res, status, body),
       (err: unknown) => {
         deps.onError(err);
