@@ -1,4 +1,4 @@
-/** `roomwire bot --json` as a subprocess: its events, parsed, and its stdin. */
+/** `roomwire bot --json` (or another peer that prints the same events) as a subprocess: its events, parsed, and its stdin. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,9 @@ export class BotProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffered = '';
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'bot', '--json', ...args], { env: { ...process.env, NODE_ENV: 'production' } });
+  /** @param command what to run instead of `roomwire bot --json`: another peer with the same events (test/interop). */
+  constructor(args: string[], readonly command: string[] = [process.execPath, BIN, 'bot', '--json']) {
+    this.child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...process.env, NODE_ENV: 'production' } });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buffered += d.toString();
       const lines = this.buffered.split('\n');

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: the Debian packages some suites need (coturn, chromium), installed with apt-get when
+ * vitest globalSetup: the Debian packages some suites need (coturn, chromium, aiortc), installed with apt-get when
  * missing and we are root, once, before any test file runs (otherwise the run fails with the command);
  * and the demo page's browser build, which the hub serves.
  */
@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 const PACKAGES: { binary: string; pkg: string }[] = [
   { binary: '/usr/bin/turnserver', pkg: 'coturn' },
   { binary: '/usr/bin/chromium', pkg: 'chromium' },
+  // the Python peer (clients/python/, test/interop/) runs on Debian's /usr/bin/python3 and its packages
+  { binary: '/usr/lib/python3/dist-packages/aiortc/__init__.py', pkg: 'python3-aiortc' },
+  { binary: '/usr/lib/python3/dist-packages/websockets/__init__.py', pkg: 'python3-websockets' },
 ];
 
 export default function setup(): void {
