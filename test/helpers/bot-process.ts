@@ -1,6 +1,6 @@
 /**
  * `roomwire bot --json` as a subprocess: its events, parsed, and its stdin. Other peers that print the same
- * events (clients/go) run through it with their own command.
+ * events (clients/go, clients/python) run through it with their own command.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +16,8 @@ export class BotProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffered = '';
 
-  constructor(args: string[], command: readonly string[] = [process.execPath, BIN, 'bot', '--json']) {
+  /** @param command what to run instead of `roomwire bot --json`: another peer with the same events (test/interop). */
+  constructor(args: string[], readonly command: readonly string[] = [process.execPath, BIN, 'bot', '--json']) {
     this.child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...process.env, NODE_ENV: 'production' } });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buffered += d.toString();
