@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 /** The page: the room client from the hub's own /roomwire.js, joined, collecting messages. */
-async function chromiumPeer(): Promise<Page> {
+async function chromiumPeer(): Promise<Page & { errors: string[] }> {
   const page = await openPage(browser, `${t.httpUrl}/`);
   // A string, not a function: vitest would rewrite a function's import() for Node.
   await page.evaluate(`(async () => {
