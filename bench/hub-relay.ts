@@ -23,10 +23,12 @@ const SERVER = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
 export interface RelayServer {
   url: string;
+  /** The server process (its RSS, for memory benchmarks). */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startRelayServer(mode: 'hub' | 'bare'): Promise<RelayServer> {
+export async function startRelayServer(mode: 'hub' | 'bare' | 'y-webrtc'): Promise<RelayServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, mode], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -41,7 +43,8 @@ export async function startRelayServer(mode: 'hub' | 'bare'): Promise<RelayServe
     child.once('exit', (code) => reject(new Error(`relay server ${mode} exited with ${code}`)));
   });
   return {
-    url: `ws://127.0.0.1:${port}/ws`,
+    url: `ws://127.0.0.1:${port}/${mode === 'y-webrtc' ? 'y-webrtc' : 'ws'}`,
+    pid: child.pid!,
     async stop() {
       const exited = once(child, 'exit');
       child.stdin!.end();
