@@ -57,7 +57,7 @@ if (only === undefined || only === 'y-webrtc') {
   const y = await benchYWebrtc(quick ? { rounds: 1, count: 10_000, idle: 500 } : {});
   const kib = (bytes: number[]) => bytes.map((b) => fmt(b / 1024, 1)).join(', ');
   console.log(`\ny-webrtc signaling: roomwire --y-webrtc against y-webrtc's bin/server.js, each in its own process`);
-  console.log(`  publish of a ~250 B ICE candidate signal (frame ${y.frameBytes} B) to a topic of 3 subscribers, 1,000 in flight`);
+  console.log(`  publish of a ~250 B ICE candidate signal (publish frame ${y.frameBytes} B) to a topic of 3 subscribers, 1,000 in flight`);
   console.log(`  y-webrtc server: ${y.rates.original.map((r) => fmt(r)).join(', ')} publishes/s`);
   console.log(`  roomwire:        ${y.rates.roomwire.map((r) => fmt(r)).join(', ')} publishes/s`);
   console.log(`  ratio roomwire / y-webrtc server (medians): ${y.rateRatio.toFixed(2)}x`);
