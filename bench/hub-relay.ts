@@ -23,10 +23,12 @@ const SERVER = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
 export interface RelayServer {
   url: string;
+  /** The server process (its RSS, for memory benchmarks). */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startRelayServer(mode: 'hub' | 'bare'): Promise<RelayServer> {
+export async function startRelayServer(mode: 'hub' | 'bare' | 'y-webrtc'): Promise<RelayServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, mode], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -41,7 +43,8 @@ export async function startRelayServer(mode: 'hub' | 'bare'): Promise<RelayServe
     child.once('exit', (code) => reject(new Error(`relay server ${mode} exited with ${code}`)));
   });
   return {
-    url: `ws://127.0.0.1:${port}/ws`,
+    url: `ws://127.0.0.1:${port}/${mode === 'y-webrtc' ? 'y-webrtc' : 'ws'}`,
+    pid: child.pid!,
     async stop() {
       const exited = once(child, 'exit');
       child.stdin!.end();
@@ -74,29 +77,37 @@ async function connect(url: string): Promise<{ ws: WebSocket; peerId: string }> 
   return { ws, peerId };
 }
 
-/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
-export async function relayRate(url: string, count: number, window: number): Promise<number> {
-  const a = await connect(url);
-  const b = await connect(url);
-  const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
+/**
+ * Sends `frame` on `from` `count` times, with at most `window` not yet received on `to` (one message on `to`
+ * per frame sent); resolves with the seconds it took.
+ */
+export async function pumpWindowed(from: WebSocket, to: WebSocket, frame: string, count: number, window: number): Promise<number> {
   let sent = 0;
   let received = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (sent < count && sent - received < window) {
-        a.ws.send(frame);
+        from.send(frame);
         sent++;
       }
     };
-    b.ws.on('message', () => {
+    to.on('message', () => {
       received++;
       if (received === count) resolve();
       else if (sent - received < window / 2) pump();
     });
     pump();
   });
-  const seconds = (performance.now() - started) / 1000;
+  return (performance.now() - started) / 1000;
+}
+
+/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
+export async function relayRate(url: string, count: number, window: number): Promise<number> {
+  const a = await connect(url);
+  const b = await connect(url);
+  const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
+  const seconds = await pumpWindowed(a.ws, b.ws, frame, count, window);
   a.ws.close();
   b.ws.close();
   await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);

@@ -1,13 +1,15 @@
 /**
  * A relay server in its own process, so that the benchmark's clients do not share its core.
  * `hub`: the real roomwire hub. `bare`: the least a relay must do (parse the JSON, stamp `from`,
- * forward), speaking just enough of the protocol (welcome, joined) for the same driver.
+ * forward), speaking just enough of the protocol (welcome, joined) for the same driver. `y-webrtc`: the hub
+ * with --y-webrtc (bench/compat-y-webrtc.ts), per-address limits lifted too (thousands of sockets from one address).
  * Prints `PORT <n>` when listening; exits when stdin closes.
  */
 import { pino } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createHub } from '../src/hub/create-hub.ts';
+import type { HubOptions } from '../src/hub/options.ts';
 
 async function startBare(): Promise<number> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws', perMessageDeflate: false });
@@ -30,19 +32,22 @@ async function startBare(): Promise<number> {
   return (wss.address() as { port: number }).port;
 }
 
-async function startRoomwireHub(): Promise<number> {
+async function startRoomwireHub(extra: Partial<HubOptions> = {}): Promise<number> {
   // Rate limits out of the way: the benchmark measures the relay path, not the token bucket's refusals.
   const hub = createHub(
-    { host: '127.0.0.1', port: 0, messagesPerSecond: 1e9, messageBurst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12 },
+    { host: '127.0.0.1', port: 0, messagesPerSecond: 1e9, messageBurst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12, ...extra },
     { logger: pino({ level: 'silent' }) },
   );
   return (await hub.listen()).port;
 }
 
 const mode = process.argv[2];
-const port = mode === 'bare' ? await startBare() : mode === 'hub' ? await startRoomwireHub() : undefined;
+const yWebrtc: Partial<HubOptions> = {
+  yWebrtc: true, maxConnectionsPerAddress: 1e6, maxSessionsPerAddress: 1e6, connectionsPerSecondPerAddress: 1e6, connectionBurstPerAddress: 1e6,
+};
+const port = mode === 'bare' ? await startBare() : mode === 'hub' ? await startRoomwireHub() : mode === 'y-webrtc' ? await startRoomwireHub(yWebrtc) : undefined;
 if (port === undefined) {
-  console.error('usage: relay-server.ts hub|bare');
+  console.error('usage: relay-server.ts hub|bare|y-webrtc');
   process.exit(2);
 }
 process.stdout.write(`PORT ${port}\n`);

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc.
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
+import { benchYWebrtc } from './compat-y-webrtc.ts';
 import { benchHubRelay } from './hub-relay.ts';
 import { benchServerFanout } from './server-fanout.ts';
 
@@ -51,5 +52,16 @@ if (only === undefined || only === 'server') {
   console.log(`\nserver peer fan-out: ~150 B chat messages broadcast by the server peer to 10 werift members (another process) of a star room, ${seconds} s`);
   for (const r of rows) console.log(`  server on ${r.stack.padEnd(17)} ${fmt(r.messagesPerSecond).padStart(8)} msg/s delivered in aggregate, ${fmt(r.megabytesPerSecond, 2)} MB/s`);
   console.log(`  werift: ${(rows[0]!.messagesPerSecond / 20_000).toFixed(2)}x the 20,000 msg/s target; ${(rows[0]!.messagesPerSecond / rows[1]!.messagesPerSecond).toFixed(2)}x node-datachannel`);
+}
+if (only === undefined || only === 'y-webrtc') {
+  const y = await benchYWebrtc(quick ? { rounds: 1, count: 10_000, idle: 500 } : {});
+  const kib = (bytes: number[]) => bytes.map((b) => fmt(b / 1024, 1)).join(', ');
+  console.log(`\ny-webrtc signaling: roomwire --y-webrtc against y-webrtc's bin/server.js, each in its own process`);
+  console.log(`  publish of a ~250 B ICE candidate signal (publish frame ${y.frameBytes} B) to a topic of 3 subscribers, 1,000 in flight`);
+  console.log(`  y-webrtc server: ${y.rates.original.map((r) => fmt(r)).join(', ')} publishes/s`);
+  console.log(`  roomwire:        ${y.rates.roomwire.map((r) => fmt(r)).join(', ')} publishes/s`);
+  console.log(`  ratio roomwire / y-webrtc server (medians): ${y.rateRatio.toFixed(2)}x`);
+  console.log(`  server RSS per idle socket subscribed to one topic (${fmt(y.idle)} sockets): y-webrtc server ${kib(y.memory.original)} KiB; roomwire ${kib(y.memory.roomwire)} KiB`);
+  console.log(`  ratio roomwire / y-webrtc server (medians): ${y.memoryRatio.toFixed(2)}x`);
 }
 process.exit(0);

@@ -1,6 +1,7 @@
 /**
  * The hub's one wiring function: HTTP (demo page, /healthz) and the signaling WebSocket at /ws on one
- * server, with the bus, the sessions and the heartbeat. Collaborators can be passed in (tests, Redis).
+ * server (and y-webrtc's at /y-webrtc, with --y-webrtc), with the bus, the sessions and the heartbeat.
+ * Collaborators can be passed in (tests, Redis).
  */
 import { once } from 'node:events';
 import { hostname } from 'node:os';
@@ -33,6 +34,7 @@ import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
 import { withClientBundle } from './client-bundle.ts';
 import { iceServersFor } from './turn-credentials.ts';
+import { createYWebrtcEndpoint, Y_WEBRTC_PATH } from '../compat/y-webrtc-endpoint.ts';
 
 export const SIGNALING_PATH = '/ws';
 
@@ -98,6 +100,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
   const connections = new Set<Connection>();
   const serveStatic = withClientBundle(createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR));
+  const yWebrtc = options.yWebrtc ? createYWebrtcEndpoint(options, { metrics, logger }) : undefined;
 
   const stats = (): HubStats => ({
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -142,19 +145,12 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     admit(req, socket)
       .then((address) => {
         if (address === undefined || socket.destroyed) return;
-        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          const conn = new Connection(ws, core, address);
-          connections.add(conn);
-          addressLimits.opened(address);
-          ws.once('close', () => {
-            connections.delete(conn);
-            addressLimits.closed(address);
-          });
-        });
+        const yWebrtcPath = pathOf(req) === Y_WEBRTC_PATH;
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => accept(ws, address, yWebrtcPath));
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'upgrade failed');
@@ -163,12 +159,28 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   /**
+   * Wires an accepted socket. A function of its own, so that the listeners living as long as the socket
+   * close over it and its address only: a closure keeps its whole scope, and the upgrade handler's holds
+   * the request and its headers (about 2 KiB a socket).
+   */
+  function accept(ws: WebSocket, address: string, yWebrtcPath: boolean): void {
+    addressLimits.opened(address);
+    ws.once('close', () => addressLimits.closed(address));
+    if (yWebrtc !== undefined && yWebrtcPath) return yWebrtc.accept(ws);
+    const conn = new Connection(ws, core, address);
+    connections.add(conn);
+    ws.once('close', () => connections.delete(conn));
+  }
+
+  /**
    * Decides an upgrade before any WebSocket exists: the client address key when it may connect, or
    * undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
    * against the limits, and the oldest of them yields when only they stand in the way.
    */
   async function admit(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
-    if (pathOf(req) !== SIGNALING_PATH) return void refuse(socket, 404, 'Not Found');
+    const path = pathOf(req);
+    const yWebrtcPath = yWebrtc !== undefined && path === Y_WEBRTC_PATH;
+    if (path !== SIGNALING_PATH && !yWebrtcPath) return void refuse(socket, 404, 'Not Found');
     if (draining !== undefined) return void refuse(socket, 503, 'Service Unavailable', draining);
     if (!originAllowed(req)) return void refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const address = addressOf(req);
@@ -177,6 +189,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       return void refuse(socket, 429, 'Too Many Requests', 'connection rate of your address');
     }
     if (!addressLimits.hasRoomFor(address)) return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
+    // y-webrtc sockets hold no session: their own limit instead of the session limits below.
+    if (yWebrtcPath) return yWebrtc.hasRoom() ? address : void refuse(socket, 503, 'Service Unavailable', 'y-webrtc connections full');
     if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
       return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
     }
@@ -229,6 +243,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     close() {
       closing ??= (async () => {
         stopHeartbeat();
+        yWebrtc?.close();
         sessions.close();
         server.close();
         statsHistory.close();
@@ -263,6 +278,11 @@ function pathOf(req: IncomingMessage): string {
   } catch {
     return '';
   }
+}
+
+/** A socket's error listener for its whole life: a plain function, which keeps nothing else alive. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 /** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */

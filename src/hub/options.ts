@@ -78,6 +78,11 @@ export const hubOptionSpecs = {
   historySize: intOption(50, 'messages', 'room broadcasts the embedded server peer keeps and replays to late joiners'),
   historyMaxBytes: intOption(1 * MiB, 'bytes', 'size of the broadcasts the embedded server peer keeps per room; the oldest go first'),
   turnTtlSeconds: intOption(3_600, 's', 'lifetime of issued TURN credentials; clients ask for fresh ones before they expire'),
+  yWebrtc: boolOption(false, "serve y-webrtc's signaling protocol at /y-webrtc (Yjs apps set signaling: ['wss://<hub>/y-webrtc']); the hub's frame, rate, byte, buffer, heartbeat, Origin and per-address limits apply to it"),
+  yWebrtcMaxConnections: intOption(10_000, 'connections', 'open y-webrtc signaling sockets on the hub; beyond it the upgrade gets HTTP 503'),
+  yWebrtcMaxTopicsPerConnection: intOption(64, 'topics', 'topics (Yjs rooms) one y-webrtc socket may subscribe to at once (error too-many-rooms beyond)'),
+  yWebrtcMaxTopicLength: intOption(256, 'characters', 'longest y-webrtc topic, in UTF-16 units (error bad-message beyond)'),
+  yWebrtcMaxTopics: intOption(10_000, 'topics', 'y-webrtc topics with at least one subscriber on the hub at once (error hub-full beyond)'),
 };
 
 export type HubOptions = OptionValues<typeof hubOptionSpecs>;
@@ -99,6 +104,7 @@ export function checkHubOptions(o: HubOptions): void {
     'serverPeerMessagesPerSecond', 'serverPeerMessageBurst', 'serverPeerBytesPerSecond', 'serverPeerByteBurst', 'historyMaxBytes',
     'drainTimeoutMs', 'statsIntervalMs', 'statsHistorySize',
     'webhookQueueSize', 'webhookMaxAttempts', 'webhookRetryBaseMs', 'webhookRetryMaxMs', 'webhookTimeoutMs', 'webhookConcurrency',
+    'yWebrtcMaxConnections', 'yWebrtcMaxTopicsPerConnection', 'yWebrtcMaxTopicLength', 'yWebrtcMaxTopics',
   ];
   for (const key of positive) {
     const value = o[key];

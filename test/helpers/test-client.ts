@@ -6,20 +6,21 @@ import WebSocket, { type ClientOptions } from 'ws';
 import type {
   ErrorCode, HubMessage, HubMessageType, JoinedMessage, WelcomeMessage,
 } from '../../src/protocol/index.ts';
+import { FrameInbox } from './frame-inbox.ts';
 
 type Of<T extends HubMessageType> = Extract<HubMessage, { type: T }>;
 
 const DEFAULT_WAIT_MS = 5_000;
 
 export class TestClient {
-  readonly inbox: HubMessage[] = [];
+  private readonly box = new FrameInbox<HubMessage>(() => this.ws.readyState === WebSocket.CLOSED);
+  readonly inbox: HubMessage[] = this.box.items;
   /** Every message ever received, in order (the inbox loses what next() takes). */
   readonly log: HubMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   welcome!: WelcomeMessage;
   /** Frames received in the session, except `welcome` and `resumed`: what a resume reports. */
   received = 0;
-  private waiters: (() => void)[] = [];
   /** Set by kill(): like a dead network, nothing more arrives. */
   private dead = false;
 
@@ -30,12 +31,11 @@ export class TestClient {
       if (isBinary) throw new Error('the hub sent a binary frame');
       const message = JSON.parse(data.toString()) as HubMessage;
       if (message.type !== 'welcome' && message.type !== 'resumed') this.received++;
-      this.inbox.push(message);
       this.log.push(message);
-      this.wake();
+      this.box.push(message);
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      this.wake();
+      this.box.wake();
       resolve({ code, reason: reason.toString() });
     }));
     ws.on('error', () => {}); // a refused or cut socket surfaces through `closed`
@@ -90,22 +90,8 @@ export class TestClient {
     return this.next('joined');
   }
 
-  async take<M extends HubMessage>(match: (m: HubMessage) => m is M, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<M> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.inbox.findIndex(match);
-      if (index !== -1) return this.inbox.splice(index, 1)[0] as M;
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; inbox: ${JSON.stringify(this.inbox).slice(0, 500)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  take<M extends HubMessage>(match: (m: HubMessage) => m is M, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<M> {
+    return this.box.take(match, what, timeoutMs);
   }
 
   /** Messages of `type` still in the inbox (not taken). */
@@ -123,12 +109,6 @@ export class TestClient {
     this.dead = true;
     this.ws.terminate();
     return this.closed;
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }
 
