@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
+import { PEERJS_WS_PATH, PeerjsEndpoint } from '../compat/peerjs-endpoint.ts';
 import { CLOSE_CODES } from '../protocol/index.ts';
 import { AddressLimits } from './address-limits.ts';
 import { createAddressOf } from './client-address.ts';
@@ -98,6 +99,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
   const connections = new Set<Connection>();
   const serveStatic = withClientBundle(createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR));
+  const peerjs = options.peerjs ? new PeerjsEndpoint(options, { logger, metrics, originAllowed }) : undefined;
 
   const stats = (): HubStats => ({
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -130,7 +132,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req);
-    if (opsRoutes(req, res, path) || adminApi(req, res, path)) return;
+    if (opsRoutes(req, res, path) || adminApi(req, res, path) || peerjs?.route(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats() }));
@@ -143,10 +145,16 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    admit(req, socket)
+    const path = pathOf(req);
+    admit(req, socket, path)
       .then((address) => {
         if (address === undefined || socket.destroyed) return;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          if (path === PEERJS_WS_PATH) {
+            addressLimits.opened(address);
+            ws.once('close', () => addressLimits.closed(address));
+            return peerjs!.accept(ws, req);
+          }
           const conn = new Connection(ws, core, address);
           connections.add(conn);
           addressLimits.opened(address);
@@ -167,8 +175,21 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
    * undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
    * against the limits, and the oldest of them yields when only they stand in the way.
    */
-  async function admit(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
-    if (pathOf(req) !== SIGNALING_PATH) return void refuse(socket, 404, 'Not Found');
+  async function admit(req: IncomingMessage, socket: Duplex, path: string): Promise<string | undefined> {
+    if (path !== SIGNALING_PATH && !(path === PEERJS_WS_PATH && peerjs !== undefined)) return void refuse(socket, 404, 'Not Found');
+    const address = await admitAddress(req, socket);
+    // PeerJS sockets hold ids, not sessions: the PeerJS side has its own limit (peerjsMaxClients).
+    if (address === undefined || path !== SIGNALING_PATH) return address;
+    if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
+      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
+    }
+    if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
+      return void refuse(socket, 503, 'Service Unavailable', 'hub full');
+    }
+    return address;
+  }
+  /** What every WebSocket passes, whatever it speaks: drain, Origin, and its address's rate and open sockets. */
+  async function admitAddress(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
     if (draining !== undefined) return void refuse(socket, 503, 'Service Unavailable', draining);
     if (!originAllowed(req)) return void refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const address = addressOf(req);
@@ -177,12 +198,6 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       return void refuse(socket, 429, 'Too Many Requests', 'connection rate of your address');
     }
     if (!addressLimits.hasRoomFor(address)) return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
-    if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
-      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
-    }
-    if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
-      return void refuse(socket, 503, 'Service Unavailable', 'hub full');
-    }
     return address;
   }
   function refuse(socket: Duplex, status: number, text: string, why?: string): void {
@@ -229,6 +244,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     close() {
       closing ??= (async () => {
         stopHeartbeat();
+        peerjs?.close();
         sessions.close();
         server.close();
         statsHistory.close();
