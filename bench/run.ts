@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|peerjs.
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchHubRelay } from './hub-relay.ts';
 import { benchServerFanout } from './server-fanout.ts';
+import { benchPeerjs } from './compat-peerjs.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
@@ -51,5 +52,14 @@ if (only === undefined || only === 'server') {
   console.log(`\nserver peer fan-out: ~150 B chat messages broadcast by the server peer to 10 werift members (another process) of a star room, ${seconds} s`);
   for (const r of rows) console.log(`  server on ${r.stack.padEnd(17)} ${fmt(r.messagesPerSecond).padStart(8)} msg/s delivered in aggregate, ${fmt(r.megabytesPerSecond, 2)} MB/s`);
   console.log(`  werift: ${(rows[0]!.messagesPerSecond / 20_000).toFixed(2)}x the 20,000 msg/s target; ${(rows[0]!.messagesPerSecond / rows[1]!.messagesPerSecond).toFixed(2)}x node-datachannel`);
+}
+if (only === undefined || only === 'peerjs') {
+  const r = await benchPeerjs(quick ? { rounds: 1, count: 10_000, idle: 500 } : {});
+  console.log(`\nPeerJS relay: CANDIDATE (${r.frameBytes} B as relayed) A -> server -> B, 1,000 in flight; each server its own command in its own process`);
+  console.log(`  peerjs-server (peerjs): ${r.rates.peerjs.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.peerjs)}`);
+  console.log(`  roomwire hub --peerjs:  ${r.rates.roomwire.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.roomwire)}`);
+  console.log(`  ratio roomwire / peerjs-server: ${r.relayRatio.toFixed(2)}x`);
+  console.log(`PeerJS idle sockets: ${fmt(r.idle)} holding ids, growth of the server's RSS`);
+  console.log(`  peerjs-server ${fmt(r.idleBytes.peerjs / 1024, 1)} KiB, roomwire ${fmt(r.idleBytes.roomwire / 1024, 1)} KiB per socket: ratio ${r.idleRatio.toFixed(2)}x`);
 }
 process.exit(0);

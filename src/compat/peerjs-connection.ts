@@ -41,6 +41,8 @@ export class PeerjsConnection implements PeerjsHolder {
   lastHeartbeatAt = Date.now();
   private readonly messages: TokenBucket;
   private readonly bytes: TokenBucket;
+  /** Closing for good (alive timeout, LEAVE, superseded twice): frames still arriving are not handled. */
+  private retired = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -67,12 +69,19 @@ export class PeerjsConnection implements PeerjsHolder {
     return this.ws.readyState === this.ws.OPEN;
   }
 
+  /** Closes the socket; nothing it sends from now on is handled. `code` undefined: no code, as peerjs-server. */
+  retire(code?: number, reason?: string): void {
+    this.retired = true;
+    this.ws.close(code, reason);
+  }
+
   sendError(code: PeerjsErrorCode, msg: string): void {
     this.router.metrics.error(code);
     this.send(errorFrame(code, msg));
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.retired) return;
     const { options, metrics } = this.router;
     // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
     const frame = data as Buffer;

@@ -13,6 +13,7 @@ import type { Logger } from '../hub/logger.ts';
 import type { HubMetrics } from '../hub/ops/metrics.ts';
 import type { HubOptions } from '../hub/options.ts';
 import type { OriginCheck } from '../hub/origin-check.ts';
+import { CLOSE_CODES } from '../protocol/codes.ts';
 import { sendFrame } from '../hub/send-frame.ts';
 import { PeerjsConnection, type PeerjsRouter } from './peerjs-connection.ts';
 import { decidePeerjsHandshake, type PeerjsHandshakeRules } from './peerjs-handshake.ts';
@@ -44,6 +45,8 @@ export class PeerjsEndpoint implements PeerjsRouter {
   private readonly queue: PeerjsQueue;
   /** Every open PeerJS socket: id holders, and sockets whose id was taken over (they still speak for it). */
   private readonly sockets = new Set<PeerjsConnection>();
+  /** The socket each id was last taken over from: at most one per id, so sockets stay within twice the ids. */
+  private readonly superseded = new Map<string, PeerjsConnection>();
   private readonly rules: PeerjsHandshakeRules;
   private readonly aliveCheck: NodeJS.Timeout;
 
@@ -85,6 +88,7 @@ export class PeerjsEndpoint implements PeerjsRouter {
     this.sockets.add(conn);
     // A takeover (same id and token: a client back before the hub noticed its old socket died) gets no OPEN,
     // and the old socket is left open, both as in peerjs-server; only the newest socket receives.
+    if (decision.kind === 'take-over') this.supersede(conn.id);
     this.ids.hold(conn.id, conn);
     if (decision.kind === 'open') conn.send(OPEN_FRAME);
     this.metrics.connection(decision.kind === 'open' ? 'opened' : 'taken-over');
@@ -107,11 +111,12 @@ export class PeerjsEndpoint implements PeerjsRouter {
    */
   leave(conn: PeerjsConnection): void {
     this.ids.release(conn.id, conn);
-    conn.ws.close(1000, 'left');
+    conn.retire(1000, 'left');
   }
 
   closed(conn: PeerjsConnection): void {
     this.sockets.delete(conn);
+    if (this.superseded.get(conn.id) === conn) this.superseded.delete(conn.id);
     if (this.ids.release(conn.id, conn)) this.logger.debug({ peerjsId: conn.id }, 'peerjs client left');
   }
 
@@ -119,6 +124,17 @@ export class PeerjsEndpoint implements PeerjsRouter {
   close(): void {
     clearInterval(this.aliveCheck);
     this.queue.close();
+  }
+
+  /**
+   * The holder of `id` is being replaced: it stays open (peerjs-server leaves it so), but a socket replaced
+   * before it is closed (4001), where peerjs-server would keep every one of them open.
+   */
+  private supersede(id: string): void {
+    const holder = this.ids.holder(id);
+    if (holder === undefined) return;
+    this.superseded.get(id)?.retire(CLOSE_CODES.replaced, 'replaced');
+    this.superseded.set(id, holder);
   }
 
   private deliver(target: PeerjsConnection, frame: string): void {
@@ -140,7 +156,7 @@ export class PeerjsEndpoint implements PeerjsRouter {
       this.sockets.delete(conn);
       this.ids.release(conn.id, conn);
       this.logger.debug({ peerjsId: conn.id }, 'peerjs client sent no heartbeat: closed');
-      conn.ws.close();
+      conn.retire();
     }
   }
 }

@@ -40,6 +40,20 @@ describe('PeerJS limits (roomwire only)', () => {
     await t.hub.close();
   });
 
+  it('keeps one socket an id was taken over from, not every one: a second takeover closes the first (4001)', async () => {
+    const t = await startHub({ peerjs: true });
+    const first = await RawPeerjs.connect(t.port, 'id', 'tok');
+    const second = await RawPeerjs.open(t.port, { key: 'peerjs', id: 'id', token: 'tok' });
+    await second.sync('id');
+    const third = await RawPeerjs.open(t.port, { key: 'peerjs', id: 'id', token: 'tok' });
+    expect((await first.closed).code).toBe(4001); // peerjs-server would keep it open too
+    await third.sync('id');
+    second.send({ type: 'CANDIDATE', dst: 'id', payload: 'the second still speaks' });
+    expect(await third.nextFrame()).toMatchObject({ src: 'id', payload: 'the second still speaks' });
+    await Promise.all([second.close(), third.close()]);
+    await t.hub.close();
+  });
+
   it('answers frames beyond maxFrameBytes, maxJsonDepth or the message budget with ERROR, and goes on', async () => {
     const t = await startHub({ peerjs: true, maxFrameBytes: 1024, hardMaxFrameBytes: 4096, byteBurst: 8192, maxJsonDepth: 4, messagesPerSecond: 1, messageBurst: 6 });
     const c = await RawPeerjs.connect(t.port, 'c');
