@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startPeerjsServer, startRoomwireHub, type ServerProcess } from '../test/helpers/peerjs-server.ts';
-import { CANDIDATE } from './hub-relay.ts';
+import { CANDIDATE, windowedRate } from './hub-relay.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -39,26 +39,9 @@ async function relayRate(port: number, count: number, window: number): Promise<n
   const a = await connect(port, `a-${tag}`);
   const b = await connect(port, `b-${tag}`);
   const frame = JSON.stringify({ type: 'CANDIDATE', dst: `b-${tag}`, payload: { candidate: CANDIDATE, type: 'data', connectionId: 'dc_bench0000' } });
-  let sent = 0;
-  let received = 0;
-  const started = performance.now();
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (sent < count && sent - received < window) {
-        a.send(frame);
-        sent++;
-      }
-    };
-    b.on('message', () => {
-      received++;
-      if (received === count) resolve();
-      else if (sent - received < window / 2) pump();
-    });
-    pump();
-  });
-  const seconds = (performance.now() - started) / 1000;
+  const rate = await windowedRate(() => a.send(frame), b, count, window);
   await closeAll([a, b]);
-  return count / seconds;
+  return rate;
 }
 
 /** RSS growth of the server per socket holding an id, in bytes. */

@@ -79,28 +79,36 @@ export async function relayRate(url: string, count: number, window: number): Pro
   const a = await connect(url);
   const b = await connect(url);
   const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
+  const rate = await windowedRate(() => a.ws.send(frame), b.ws, count, window);
+  a.ws.close();
+  b.ws.close();
+  await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);
+  return rate;
+}
+
+/**
+ * Calls `send` `count` times, keeping at most `window` sends not yet answered by a message on `receiver`
+ * (topped up when half the window is free); returns messages per second.
+ */
+export async function windowedRate(send: () => void, receiver: WebSocket, count: number, window: number): Promise<number> {
   let sent = 0;
   let received = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (sent < count && sent - received < window) {
-        a.ws.send(frame);
+        send();
         sent++;
       }
     };
-    b.ws.on('message', () => {
+    receiver.on('message', () => {
       received++;
       if (received === count) resolve();
       else if (sent - received < window / 2) pump();
     });
     pump();
   });
-  const seconds = (performance.now() - started) / 1000;
-  a.ws.close();
-  b.ws.close();
-  await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);
-  return count / seconds;
+  return count / ((performance.now() - started) / 1000);
 }
 
 export interface RelayBenchResult {
