@@ -3,7 +3,8 @@
  * in a process of its own (peerjs-server's `peerjs`; `roomwire hub --peerjs`, compiled), and
  * - relay: client A sends CANDIDATE messages (a ~250-byte ICE candidate, as the peerjs client wraps it) to
  *   client B through the server, at most `window` in flight; rounds alternate between the servers;
- * - idle: `idle` sockets each holding an id, and the server process's RSS growth per socket.
+ * - idle: `idle` sockets each holding an id, and the growth of the server's live heap (after full
+ *   collections) and of its RSS, per socket.
  * roomwire's budgets and per-address limits are raised out of the way: this measures the relay path.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,19 +45,32 @@ async function relayRate(port: number, count: number, window: number): Promise<n
   return rate;
 }
 
-/** RSS growth of the server per socket holding an id, in bytes. */
-async function idleCost(server: ServerProcess, idle: number): Promise<number> {
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
-  await settle();
-  const before = server.rss();
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < idle; i += 100) {
-    sockets.push(...await Promise.all(Array.from({ length: Math.min(100, idle - i) }, (_, j) => connect(server.port, `idle-${i + j}`))));
-  }
-  await settle();
-  const after = server.rss();
+export interface IdleCost {
+  /** Growth of the live JS heap and external memory (after full collections), bytes per socket. */
+  heap: number;
+  /** Growth of the process's RSS, bytes per socket (noisier: it includes the heap's slack). */
+  rss: number;
+}
+
+/**
+ * What `idle` sockets holding ids cost the server. A first round opens and closes as many, so the heap has
+ * grown to its working size before the measured one.
+ */
+async function idleCost(server: ServerProcess, idle: number): Promise<IdleCost> {
+  const open = async (round: string) => {
+    const sockets: WebSocket[] = [];
+    for (let i = 0; i < idle; i += 100) {
+      sockets.push(...await Promise.all(Array.from({ length: Math.min(100, idle - i) }, (_, j) => connect(server.port, `idle-${round}-${i + j}`))));
+    }
+    return sockets;
+  };
+  await closeAll(await open('warm'));
+  const live = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
+  const [before, rssBefore] = [await server.memory(), server.rss()];
+  const sockets = await open('measured');
+  const [after, rssAfter] = [await server.memory(), server.rss()];
   await closeAll(sockets);
-  return (after - before) / idle;
+  return { heap: (live(after) - live(before)) / idle, rss: (rssAfter - rssBefore) / idle };
 }
 
 export interface PeerjsBenchResult {
@@ -65,7 +79,8 @@ export interface PeerjsBenchResult {
   medians: Record<'peerjs' | 'roomwire', number>;
   relayRatio: number;
   idle: number;
-  idleBytes: Record<'peerjs' | 'roomwire', number>;
+  idleBytes: Record<'peerjs' | 'roomwire', IdleCost>;
+  /** roomwire / peerjs-server, of the heap growth. */
   idleRatio: number;
 }
 
@@ -95,7 +110,7 @@ export async function benchPeerjs({ rounds = 5, count = 50_000, window = 1_000, 
     const frameBytes = JSON.stringify({ type: 'CANDIDATE', src: 'a-r0', dst: 'b-r0', payload: { candidate: CANDIDATE, type: 'data', connectionId: 'dc_bench0000' } }).length;
     return {
       frameBytes, rates, medians, relayRatio: medians.roomwire / medians.peerjs,
-      idle, idleBytes, idleRatio: idleBytes.roomwire / idleBytes.peerjs,
+      idle, idleBytes, idleRatio: idleBytes.roomwire.heap / idleBytes.peerjs.heap,
     };
   } finally {
     await Promise.all([peerjs.stop(), roomwire.stop()]);

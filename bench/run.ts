@@ -59,7 +59,10 @@ if (only === undefined || only === 'peerjs') {
   console.log(`  peerjs-server (peerjs): ${r.rates.peerjs.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.peerjs)}`);
   console.log(`  roomwire hub --peerjs:  ${r.rates.roomwire.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.roomwire)}`);
   console.log(`  ratio roomwire / peerjs-server: ${r.relayRatio.toFixed(2)}x`);
-  console.log(`PeerJS idle sockets: ${fmt(r.idle)} holding ids, growth of the server's RSS`);
-  console.log(`  peerjs-server ${fmt(r.idleBytes.peerjs / 1024, 1)} KiB, roomwire ${fmt(r.idleBytes.roomwire / 1024, 1)} KiB per socket: ratio ${r.idleRatio.toFixed(2)}x`);
+  const kib = (bytes: number) => `${fmt(bytes / 1024, 1)} KiB`;
+  console.log(`PeerJS idle sockets: ${fmt(r.idle)} holding ids; growth of the server's live heap (after GC) and RSS, per socket`);
+  console.log(`  peerjs-server: heap ${kib(r.idleBytes.peerjs.heap)}, RSS ${kib(r.idleBytes.peerjs.rss)}`);
+  console.log(`  roomwire:      heap ${kib(r.idleBytes.roomwire.heap)}, RSS ${kib(r.idleBytes.roomwire.rss)}`);
+  console.log(`  ratio roomwire / peerjs-server (heap): ${r.idleRatio.toFixed(2)}x`);
 }
 process.exit(0);

@@ -144,24 +144,17 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const path = pathOf(req);
     admit(req, socket, path)
       .then((address) => {
         if (address === undefined || socket.destroyed) return;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          if (path === PEERJS_WS_PATH) {
-            addressLimits.opened(address);
-            ws.once('close', () => addressLimits.closed(address));
-            return peerjs!.accept(ws, req);
-          }
+          countOpen(ws, address);
+          if (path === PEERJS_WS_PATH) return peerjs!.accept(ws, req);
           const conn = new Connection(ws, core, address);
           connections.add(conn);
-          addressLimits.opened(address);
-          ws.once('close', () => {
-            connections.delete(conn);
-            addressLimits.closed(address);
-          });
+          ws.once('close', () => connections.delete(conn));
         });
       })
       .catch((err: unknown) => {
@@ -169,6 +162,15 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         rejectUpgrade(socket, 500, 'Internal Server Error');
       });
   });
+
+  /**
+   * Counts an open socket against its address until it closes. Out here, not in the upgrade handler, so that
+   * the listener, which lives as long as the socket, does not keep the handler's request and buffers alive.
+   */
+  function countOpen(ws: WebSocket, address: string): void {
+    addressLimits.opened(address);
+    ws.once('close', () => addressLimits.closed(address));
+  }
 
   /**
    * Decides an upgrade before any WebSocket exists: the client address key when it may connect, or
@@ -261,6 +263,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       return closing;
     },
   };
+}
+
+/**
+ * A socket's error listener for its whole life. A module-level function, not a closure in the upgrade
+ * handler: that would keep the handler's request and head buffer alive as long as the socket (~2.5 KiB each).
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 /** Resolves when every socket has closed, or after `ms`. */
