@@ -151,10 +151,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         if (address === undefined || socket.destroyed) return;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           countOpen(ws, address);
-          if (path === PEERJS_WS_PATH) return peerjs!.accept(ws, req);
-          const conn = new Connection(ws, core, address);
-          connections.add(conn);
-          ws.once('close', () => connections.delete(conn));
+          if (path === PEERJS_WS_PATH) peerjs!.accept(ws, req);
+          else openConnection(ws, address);
         });
       })
       .catch((err: unknown) => {
@@ -163,13 +161,17 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       });
   });
 
-  /**
-   * Counts an open socket against its address until it closes. Out here, not in the upgrade handler, so that
-   * the listener, which lives as long as the socket, does not keep the handler's request and buffers alive.
-   */
+  // countOpen and openConnection are out here, not in the upgrade handler, so that the listeners they add,
+  // which live as long as the socket, do not keep the handler's request and head buffer alive.
+  /** Counts an open socket against its address until it closes. */
   function countOpen(ws: WebSocket, address: string): void {
     addressLimits.opened(address);
     ws.once('close', () => addressLimits.closed(address));
+  }
+  function openConnection(ws: WebSocket, address: string): void {
+    const conn = new Connection(ws, core, address);
+    connections.add(conn);
+    ws.once('close', () => connections.delete(conn));
   }
 
   /**
@@ -267,7 +269,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
 /**
  * A socket's error listener for its whole life. A module-level function, not a closure in the upgrade
- * handler: that would keep the handler's request and head buffer alive as long as the socket (~2.5 KiB each).
+ * handler: that would keep the handler's request and head buffer alive as long as the socket (~1.5 KiB each).
  */
 function destroyOnError(this: Duplex): void {
   this.destroy();
