@@ -77,41 +77,46 @@ async function connect(url: string): Promise<{ ws: WebSocket; peerId: string }> 
   return { ws, peerId };
 }
 
+/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
+export async function relayRate(url: string, count: number, window: number): Promise<number> {
+  const a = await connect(url);
+  const b = await connect(url);
+  const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
+  const rate = await windowedRate(() => a.ws.send(frame), b.ws, count, window);
+  a.ws.close();
+  b.ws.close();
+  await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);
+  return rate;
+}
+
 /**
- * Sends `frame` on `from` `count` times, with at most `window` not yet received on `to` (one message on `to`
- * per frame sent); resolves with the seconds it took.
+ * Calls `send` `count` times, keeping at most `window` sends not yet answered by a message on `receiver`
+ * (topped up when half the window is free); returns messages per second.
  */
-export async function pumpWindowed(from: WebSocket, to: WebSocket, frame: string, count: number, window: number): Promise<number> {
+export async function windowedRate(send: () => void, receiver: WebSocket, count: number, window: number): Promise<number> {
   let sent = 0;
   let received = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (sent < count && sent - received < window) {
-        from.send(frame);
+        send();
         sent++;
       }
     };
-    to.on('message', () => {
+    receiver.on('message', () => {
       received++;
       if (received === count) resolve();
       else if (sent - received < window / 2) pump();
     });
     pump();
   });
-  return (performance.now() - started) / 1000;
+  return count / ((performance.now() - started) / 1000);
 }
 
-/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
-export async function relayRate(url: string, count: number, window: number): Promise<number> {
-  const a = await connect(url);
-  const b = await connect(url);
-  const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
-  const seconds = await pumpWindowed(a.ws, b.ws, frame, count, window);
-  a.ws.close();
-  b.ws.close();
-  await Promise.all([once(a.ws, 'close'), once(b.ws, 'close')]);
-  return count / seconds;
+/** The same windowed loop, for one frame sent again and again from `from` to `to`: resolves with the seconds it took. */
+export async function pumpWindowed(from: WebSocket, to: WebSocket, frame: string, count: number, window: number): Promise<number> {
+  return count / (await windowedRate(() => from.send(frame), to, count, window));
 }
 
 export interface RelayBenchResult {

@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc|peerjs.
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchYWebrtc } from './compat-y-webrtc.ts';
 import { benchHubRelay } from './hub-relay.ts';
 import { benchServerFanout } from './server-fanout.ts';
+import { benchPeerjs } from './compat-peerjs.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
@@ -63,5 +64,17 @@ if (only === undefined || only === 'y-webrtc') {
   console.log(`  ratio roomwire / y-webrtc server (medians): ${y.rateRatio.toFixed(2)}x`);
   console.log(`  server RSS per idle socket subscribed to one topic (${fmt(y.idle)} sockets): y-webrtc server ${kib(y.memory.original)} KiB; roomwire ${kib(y.memory.roomwire)} KiB`);
   console.log(`  ratio roomwire / y-webrtc server (medians): ${y.memoryRatio.toFixed(2)}x`);
+}
+if (only === undefined || only === 'peerjs') {
+  const r = await benchPeerjs(quick ? { rounds: 1, count: 10_000, idle: 500 } : {});
+  console.log(`\nPeerJS relay: CANDIDATE (${r.frameBytes} B as relayed) A -> server -> B, 1,000 in flight; each server its own command in its own process`);
+  console.log(`  peerjs-server (peerjs): ${r.rates.peerjs.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.peerjs)}`);
+  console.log(`  roomwire hub --peerjs:  ${r.rates.roomwire.map((x) => fmt(x)).join(', ')} msg/s -> median ${fmt(r.medians.roomwire)}`);
+  console.log(`  ratio roomwire / peerjs-server: ${r.relayRatio.toFixed(2)}x`);
+  const kib = (bytes: number) => `${fmt(bytes / 1024, 1)} KiB`;
+  console.log(`PeerJS idle sockets: ${fmt(r.idle)} holding ids; growth of the server's live heap (after GC) and RSS, per socket`);
+  console.log(`  peerjs-server: heap ${kib(r.idleBytes.peerjs.heap)}, RSS ${kib(r.idleBytes.peerjs.rss)}`);
+  console.log(`  roomwire:      heap ${kib(r.idleBytes.roomwire.heap)}, RSS ${kib(r.idleBytes.roomwire.rss)}`);
+  console.log(`  ratio roomwire / peerjs-server (heap): ${r.idleRatio.toFixed(2)}x`);
 }
 process.exit(0);

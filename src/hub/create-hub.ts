@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
+import { PEERJS_WS_PATH, PeerjsEndpoint } from '../compat/peerjs-endpoint.ts';
 import { CLOSE_CODES } from '../protocol/index.ts';
 import { AddressLimits } from './address-limits.ts';
 import { createAddressOf } from './client-address.ts';
@@ -101,6 +102,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const connections = new Set<Connection>();
   const serveStatic = withClientBundle(createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR));
   const yWebrtc = options.yWebrtc ? createYWebrtcEndpoint(options, { metrics, logger }) : undefined;
+  const peerjs = options.peerjs ? new PeerjsEndpoint(options, { logger, metrics, originAllowed }) : undefined;
 
   const stats = (): HubStats => ({
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -133,7 +135,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req);
-    if (opsRoutes(req, res, path) || adminApi(req, res, path)) return;
+    if (opsRoutes(req, res, path) || adminApi(req, res, path) || peerjs?.route(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats() }));
@@ -145,12 +147,12 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', destroySocket);
-    admit(req, socket)
+    socket.on('error', destroyOnError);
+    const path = pathOf(req);
+    admit(req, socket, path)
       .then((address) => {
         if (address === undefined || socket.destroyed) return;
-        const yWebrtcPath = pathOf(req) === Y_WEBRTC_PATH;
-        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => accept(ws, address, yWebrtcPath));
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => accept(ws, address, path, req));
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'upgrade failed');
@@ -161,12 +163,13 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   /**
    * Wires an accepted socket. A function of its own, so that the listeners living as long as the socket
    * close over it and its address only: a closure keeps its whole scope, and the upgrade handler's holds
-   * the request and its headers (about 2 KiB a socket).
+   * the request and its headers (about 2 KiB a socket). (PeerJS reads its query from `req` once, at once.)
    */
-  function accept(ws: WebSocket, address: string, yWebrtcPath: boolean): void {
+  function accept(ws: WebSocket, address: string, path: string, req: IncomingMessage): void {
     addressLimits.opened(address);
     ws.once('close', () => addressLimits.closed(address));
-    if (yWebrtc !== undefined && yWebrtcPath) return yWebrtc.accept(ws);
+    if (path === Y_WEBRTC_PATH && yWebrtc !== undefined) return yWebrtc.accept(ws);
+    if (path === PEERJS_WS_PATH && peerjs !== undefined) return peerjs.accept(ws, req);
     const conn = new Connection(ws, core, address);
     connections.add(conn);
     ws.once('close', () => connections.delete(conn));
@@ -177,10 +180,25 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
    * undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
    * against the limits, and the oldest of them yields when only they stand in the way.
    */
-  async function admit(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
-    const path = pathOf(req);
+  async function admit(req: IncomingMessage, socket: Duplex, path: string): Promise<string | undefined> {
     const yWebrtcPath = yWebrtc !== undefined && path === Y_WEBRTC_PATH;
-    if (path !== SIGNALING_PATH && !yWebrtcPath) return void refuse(socket, 404, 'Not Found');
+    const peerjsPath = peerjs !== undefined && path === PEERJS_WS_PATH;
+    if (path !== SIGNALING_PATH && !yWebrtcPath && !peerjsPath) return void refuse(socket, 404, 'Not Found');
+    const address = await admitAddress(req, socket);
+    if (address === undefined) return undefined;
+    // y-webrtc and PeerJS sockets hold no session: their own limits instead of the session limits below.
+    if (yWebrtcPath) return yWebrtc.hasRoom() ? address : void refuse(socket, 503, 'Service Unavailable', 'y-webrtc connections full');
+    if (peerjsPath) return address; // peerjsMaxClients is checked by the PeerJS endpoint
+    if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
+      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
+    }
+    if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
+      return void refuse(socket, 503, 'Service Unavailable', 'hub full');
+    }
+    return address;
+  }
+  /** What every WebSocket passes, whatever it speaks: drain, Origin, and its address's rate and open sockets. */
+  async function admitAddress(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
     if (draining !== undefined) return void refuse(socket, 503, 'Service Unavailable', draining);
     if (!originAllowed(req)) return void refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const address = addressOf(req);
@@ -189,14 +207,6 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       return void refuse(socket, 429, 'Too Many Requests', 'connection rate of your address');
     }
     if (!addressLimits.hasRoomFor(address)) return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
-    // y-webrtc sockets hold no session: their own limit instead of the session limits below.
-    if (yWebrtcPath) return yWebrtc.hasRoom() ? address : void refuse(socket, 503, 'Service Unavailable', 'y-webrtc connections full');
-    if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
-      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
-    }
-    if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
-      return void refuse(socket, 503, 'Service Unavailable', 'hub full');
-    }
     return address;
   }
   function refuse(socket: Duplex, status: number, text: string, why?: string): void {
@@ -244,6 +254,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       closing ??= (async () => {
         stopHeartbeat();
         yWebrtc?.close();
+        peerjs?.close();
         sessions.close();
         server.close();
         statsHistory.close();
@@ -262,6 +273,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   };
 }
 
+/**
+ * A socket's error listener for its whole life. A module-level function, not a closure in the upgrade
+ * handler: that would keep the handler's request and head buffer alive as long as the socket (~1.5 KiB each).
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Resolves when every socket has closed, or after `ms`. */
 async function closedOrDeadline(sockets: WebSocket[], ms: number): Promise<void> {
   // Not events.once: it rejects when the socket emits 'error' (a client's bad frame while closing).
@@ -278,11 +297,6 @@ function pathOf(req: IncomingMessage): string {
   } catch {
     return '';
   }
-}
-
-/** A socket's error listener for its whole life: a plain function, which keeps nothing else alive. */
-function destroySocket(this: Duplex): void {
-  this.destroy();
 }
 
 /** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */

@@ -83,6 +83,18 @@ export const hubOptionSpecs = {
   yWebrtcMaxTopicsPerConnection: intOption(64, 'topics', 'topics (Yjs rooms) one y-webrtc socket may subscribe to at once (error too-many-rooms beyond)'),
   yWebrtcMaxTopicLength: intOption(256, 'characters', 'longest y-webrtc topic, in UTF-16 units (error bad-message beyond)'),
   yWebrtcMaxTopics: intOption(10_000, 'topics', 'y-webrtc topics with at least one subscriber on the hub at once (error hub-full beyond)'),
+  peerjs: boolOption(false, "also speak peerjs-server's protocol, so PeerJS apps work unchanged: the WebSocket at /peerjs, GET /<peerjsKey>/id and /<peerjsKey>/peers (docs/operations.md, Coming from PeerJS)"),
+  peerjsKey: stringOption('peerjs', 'key', 'the key PeerJS clients present (their `key` option; letters, digits, _ and -); another gets ERROR invalid-key'),
+  peerjsDiscovery: boolOption(false, "GET /<peerjsKey>/peers lists the connected PeerJS ids (peerjs-server's allow_discovery); off, it answers 401"),
+  peerjsExpireTimeoutMs: intOption(5_000, 'ms', "how long messages for a PeerJS id that is not connected wait for it; then each sender gets EXPIRE (peerjs-server's expire_timeout)"),
+  peerjsAliveTimeoutMs: intOption(60_000, 'ms', "a PeerJS socket that sends no HEARTBEAT for this long is closed, and its id freed, within 1 s more (peerjs-server's alive_timeout; clients send one every 5 s)"),
+  peerjsMaxClients: intOption(5_000, 'ids', "PeerJS ids held at once; a client taking one more gets ERROR concurrent-limit (peerjs-server's concurrent_limit)"),
+  peerjsMaxIdLength: intOption(64, 'characters', 'longest PeerJS id a client may take (ERROR invalid-id beyond)'),
+  peerjsIdPattern: stringOption('^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$', 'regex', "PeerJS ids a client may take (ERROR invalid-id otherwise); the default is the peerjs client's own rule, which the ids of GET /<peerjsKey>/id (uuids) pass"),
+  peerjsMaxTokenLength: intOption(64, 'characters', 'longest PeerJS token (ERROR invalid-token beyond; the peerjs client makes 10-12)'),
+  peerjsQueuePerPeer: intOption(64, 'messages', 'messages waiting for one PeerJS id that is not connected; one more gets its sender EXPIRE at once'),
+  peerjsQueueMaxMessages: intOption(10_000, 'messages', 'messages waiting for PeerJS ids that are not connected, all together; one more gets its sender EXPIRE at once'),
+  peerjsQueueMaxBytes: intOption(16 * MiB, 'bytes', 'size of those messages (UTF-16 units of their JSON text), all together; beyond it the sender gets EXPIRE at once'),
 };
 
 export type HubOptions = OptionValues<typeof hubOptionSpecs>;
@@ -105,6 +117,8 @@ export function checkHubOptions(o: HubOptions): void {
     'drainTimeoutMs', 'statsIntervalMs', 'statsHistorySize',
     'webhookQueueSize', 'webhookMaxAttempts', 'webhookRetryBaseMs', 'webhookRetryMaxMs', 'webhookTimeoutMs', 'webhookConcurrency',
     'yWebrtcMaxConnections', 'yWebrtcMaxTopicsPerConnection', 'yWebrtcMaxTopicLength', 'yWebrtcMaxTopics',
+    'peerjsExpireTimeoutMs', 'peerjsAliveTimeoutMs', 'peerjsMaxClients', 'peerjsMaxIdLength', 'peerjsMaxTokenLength',
+    'peerjsQueuePerPeer', 'peerjsQueueMaxMessages', 'peerjsQueueMaxBytes',
   ];
   for (const key of positive) {
     const value = o[key];
@@ -124,6 +138,17 @@ export function checkHubOptions(o: HubOptions): void {
   }
   if (o.turnSecret !== '' && o.turnUrls.length === 0) throw new RangeError('option turnSecret needs turnUrls (where the TURN server is)');
   checkWebhookOptions(o);
+  checkPeerjsOptions(o);
+}
+
+function checkPeerjsOptions(o: HubOptions): void {
+  // The key is a path segment (/<key>/id) and a query value: keep it to characters neither needs escaped.
+  if (!/^[A-Za-z0-9_-]+$/.test(o.peerjsKey)) throw new RangeError('option peerjsKey must be letters, digits, _ or -');
+  try {
+    new RegExp(o.peerjsIdPattern, 'u');
+  } catch {
+    throw new RangeError(`option peerjsIdPattern: "${o.peerjsIdPattern}" is not a regular expression`);
+  }
 }
 
 function checkWebhookOptions(o: HubOptions): void {

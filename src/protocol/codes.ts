@@ -53,3 +53,26 @@ export const CLIENT_CODES = [
 ] as const;
 
 export type ClientCode = (typeof CLIENT_CODES)[number];
+
+/**
+ * Codes in the `payload.code` of the ERROR frames the hub sends to PeerJS clients (`--peerjs`), next to
+ * peerjs-server's `payload.msg`. The first five refuse a connection (ERROR, then close, as peerjs-server
+ * does); the others refuse one frame and the socket stays open. docs/protocol.md, "PeerJS", lists them.
+ */
+export const PEERJS_ERROR_CODES = [
+  'missing-parameters', // the WebSocket URL lacks id, token or key
+  'invalid-key', // key is not the hub's peerjsKey
+  'invalid-id', // the id is longer than peerjsMaxIdLength or does not match peerjsIdPattern
+  'invalid-token', // the token is longer than peerjsMaxTokenLength
+  'concurrent-limit', // the hub already holds peerjsMaxClients PeerJS ids
+  'bad-json',
+  'bad-message', // not an object, or a field of the wrong type (dst not a string)
+  'unknown-type', // type is none of HEARTBEAT, OFFER, ANSWER, CANDIDATE, LEAVE, EXPIRE
+  'binary-not-supported',
+  'too-deep',
+  'payload-too-large',
+  'rate-limited',
+  'internal-error',
+] as const satisfies readonly string[];
+
+export type PeerjsErrorCode = (typeof PEERJS_ERROR_CODES)[number];

@@ -7,7 +7,7 @@ import { adminOptionSpecs } from '../../src/cli/admin-command.ts';
 import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
 import { flagOf } from '../../src/option-spec.ts';
-import { CLIENT_CODES, CLOSE_CODES, ERROR_CODES } from '../../src/protocol/index.ts';
+import { CLIENT_CODES, CLOSE_CODES, ERROR_CODES, PEERJS_ERROR_CODES } from '../../src/protocol/index.ts';
 
 const read = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -48,5 +48,11 @@ describe('docs', () => {
     for (const code of ERROR_CODES) expect(protocol, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
     for (const code of CLIENT_CODES) expect(protocol, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
     for (const code of Object.values(CLOSE_CODES)) expect(protocol, String(code)).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+  });
+
+  it('protocol.md lists every PeerJS error code in its PeerJS part', () => {
+    const protocol = read('protocol.md');
+    const peerjs = protocol.slice(protocol.indexOf('## PeerJS'));
+    for (const code of PEERJS_ERROR_CODES) expect(peerjs, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
   });
 });
