@@ -1,5 +1,5 @@
 /** Errors the room client throws at its caller, each with a stable code (src/protocol/codes.ts CLIENT_CODES). */
-import type { ClientCode } from '../protocol/index.ts';
+import { utf8Length, type ClientCode } from '../protocol/index.ts';
 
 export class SendQueueFullError extends Error {
   readonly code: ClientCode = 'send-queue-full';
@@ -18,19 +18,4 @@ export function checkMessageSize(data: string | Uint8Array, maxBytes: number): v
   if (typeof data === 'string' && data.length * 3 <= maxBytes) return;
   const bytes = typeof data === 'string' ? utf8Length(data) : data.length;
   if (bytes > maxBytes) throw new MessageTooLargeError(`a message of ${bytes} bytes is larger than maxMessageBytes (${maxBytes})`);
-}
-
-/** UTF-8 length of a string as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes), counted without encoding. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }

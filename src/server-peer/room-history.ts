@@ -3,7 +3,7 @@
  * `maxBytes` of data (strings count their UTF-8 bytes); the oldest go first. A single broadcast larger
  * than `maxBytes` is not kept at all. Bounded in bytes because any member chooses what is kept.
  */
-import { utf8Length } from '../client/errors.ts';
+import { utf8Length } from '../protocol/index.ts';
 
 export interface HistoryItem {
   from: string;

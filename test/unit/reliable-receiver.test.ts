@@ -1,6 +1,7 @@
 /** The receiving side's byte bounds: per link (message, early chunks) and for all links of a client together. */
 import { describe, expect, it } from 'vitest';
-import { checkMessageSize, MessageTooLargeError, utf8Length } from '../../src/client/errors.ts';
+import { checkMessageSize, MessageTooLargeError } from '../../src/client/errors.ts';
+import { utf8Length } from '../../src/protocol/index.ts';
 import { FLAG, MAX_MESSAGE_HEADER_BYTES, decodeBatch } from '../../src/client/link-wire.ts';
 import { ReceiveBudget } from '../../src/client/receive-budget.ts';
 import { EARLY_CHUNK_OVERHEAD_BYTES, ReliableReceiver, type LinkResetReason } from '../../src/client/reliable-receiver.ts';
