@@ -15,6 +15,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import type { Browser } from 'playwright-core';
+import type { HubEventMap } from '../src/hub/hub-events.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { buildGoPeer } from '../test/helpers/go-peer.ts';
 import { chromiumHost } from './chromium-end.ts';
@@ -43,7 +44,9 @@ const { hub, url, httpUrl } = await startBenchHub();
 /** When the hub took each join (performance.now()), by `room peerId`: the start of an open time. */
 const joinedAt = new Map<string, number>();
 hub.events.listen((event, data) => {
-  if (event === 'peer-joined') joinedAt.set(`${(data as { room: string }).room} ${(data as { peerId: string }).peerId}`, performance.now());
+  if (event !== 'peer-joined') return;
+  const { room, peerId } = data as HubEventMap['peer-joined'];
+  joinedAt.set(`${room} ${peerId}`, performance.now());
 });
 
 let browser: Browser | undefined;
