@@ -5,20 +5,18 @@
  *   for werift and, as a yardstick, node-datachannel (libdatachannel) running the same client code.
  * The receiver runs in its own process so that each side has a core.
  */
-import { pino } from 'pino';
 import { createNodeClient } from '../src/client/node.ts';
 import type { RoomClient } from '../src/client/room-client.ts';
-import { createHub } from '../src/hub/create-hub.ts';
+import { startHub } from '../test/helpers/hub.ts';
 import { nodeDatachannelRtc } from '../test/helpers/node-datachannel-rtc.ts';
 import { forkCountingChild, measureDelivery } from './counting-child.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-export async function startBenchHub() {
-  const hub = createHub({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 }, { logger: pino({ level: 'silent' }) });
-  const { port } = await hub.listen();
-  return { hub, url: `ws://127.0.0.1:${port}/ws` };
+/** A hub on 127.0.0.1, port 0, whose rate limits are far above what a benchmark sends (the hub relay is not measured here). */
+export function startBenchHub() {
+  return startHub({ messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 });
 }
 
 export async function untilOpen(client: RoomClient, peerId: string, timeoutMs = 20_000): Promise<void> {

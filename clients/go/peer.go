@@ -47,7 +47,7 @@ func newPeer(opt options, lp *loop, out *printer) *peer {
 	// When pion answers it is the DTLS server (setup:passive): the offerer's ClientHello starts the
 	// handshake. As the DTLS client (pion's default), its channel to an offering werift opened ~1,040 ms
 	// after the join instead of ~170 ms: its first ClientHello goes unanswered, and it retransmits a
-	// second later (bench/interop-go.ts).
+	// second later (bench/interop-pairs.ts).
 	_ = settings.SetAnsweringDTLSRole(webrtc.DTLSRoleServer)
 	return &peer{opt: opt, lp: lp, out: out, api: webrtc.NewAPI(webrtc.WithSettingEngine(settings)),
 		members: map[string]peerInfo{}, links: map[string]*link{}}
