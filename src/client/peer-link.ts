@@ -323,6 +323,8 @@ export class PeerLink {
 
   private attemptFailed(attempt: P2PAttempt | undefined, _reason: string): void {
     if (this.closed || attempt !== this.attempt || this.star) return;
+    // This attempt's timeout must not fire later and count the same failure again (doubling the backoff).
+    clearTimeout(this.p2pTimer);
     this.iceState = 'failed';
     this.stopAttempt();
     this.useRelay();
