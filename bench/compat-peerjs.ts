@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startPeerjsServer, startRoomwireHub, type ServerProcess } from '../test/helpers/peerjs-server.ts';
-import { CANDIDATE, windowedRate } from './hub-relay.ts';
+import { CANDIDATE, median, windowedRate } from './hub-relay.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -84,7 +84,6 @@ export interface PeerjsBenchResult {
   idleRatio: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 export async function benchPeerjs({ rounds = 5, count = 50_000, window = 1_000, idle = 2_000 } = {}): Promise<PeerjsBenchResult> {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' }); // roomwire's command runs dist/

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startOriginalServer } from '../test/helpers/y-webrtc-original.ts';
-import { CANDIDATE, pumpWindowed, startRelayServer } from './hub-relay.ts';
+import { CANDIDATE, median, startRelayServer, windowedRate } from './hub-relay.ts';
 
 /** A trickled candidate as y-webrtc publishes it (unencrypted: no room password). */
 const SIGNAL = { to: 'peer-b', from: 'peer-a', type: 'signal', token: 1712345678901.123, signal: { type: 'candidate', candidate: CANDIDATE } };
@@ -46,9 +46,9 @@ const closeAll = (sockets: WebSocket[]) => Promise.all(sockets.map((ws) => {
 /** `count` publishes from A to a topic that A, B and C subscribe to; publishes per second, as B receives them. */
 async function publishRate(url: string, count: number, window: number): Promise<number> {
   const [a, b, c] = await Promise.all([0, 1, 2].map(() => subscriber(url, 'bench-doc')));
-  const seconds = await pumpWindowed(a!, b!, PUBLISH, count, window);
+  const rate = await windowedRate(() => a!.send(PUBLISH), b!, count, window);
   await closeAll([a!, b!, c!]);
-  return count / seconds;
+  return rate;
 }
 
 function rssBytes(pid: number): number {
@@ -78,7 +78,6 @@ async function bytesPerIdleSocket(kind: 'roomwire' | 'original', idle: number): 
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 export interface YWebrtcBenchResult {
   frameBytes: number;

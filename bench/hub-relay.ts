@@ -114,11 +114,6 @@ export async function windowedRate(send: () => void, receiver: WebSocket, count:
   return count / ((performance.now() - started) / 1000);
 }
 
-/** The same windowed loop, for one frame sent again and again from `from` to `to`: resolves with the seconds it took. */
-export async function pumpWindowed(from: WebSocket, to: WebSocket, frame: string, count: number, window: number): Promise<number> {
-  return count / (await windowedRate(() => from.send(frame), to, count, window));
-}
-
 export interface RelayBenchResult {
   frameBytes: number;
   dataBytes: number;
@@ -129,7 +124,7 @@ export interface RelayBenchResult {
   ratio: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 export async function benchHubRelay({ rounds = 5, count = 100_000, window = 1_000 } = {}): Promise<RelayBenchResult> {
   const hub = await startRelayServer('hub');

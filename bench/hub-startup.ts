@@ -14,6 +14,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { npmOutput, packAndInstall, REPO, treeBytes, type InstalledPackage } from '../test/helpers/packed-install.ts';
+import { median } from './hub-relay.ts';
 
 /** The last commit whose bin ran the TypeScript sources through tsx (pino-pretty, esbuild as dependencies). */
 const BEFORE_REF = 'd7bfbe4';
@@ -82,7 +83,6 @@ async function measure(pkg: InstalledPackage, env: NodeJS.ProcessEnv): Promise<S
   return { startMs, hubRssMiB, serverPeerRssMiB };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 /** The repository at `ref`, exported to a temporary directory (no work tree is touched). */

@@ -1,5 +1,5 @@
 /** Errors the room client throws at its caller, each with a stable code (src/protocol/codes.ts CLIENT_CODES). */
-import { utf8Length, type ClientCode } from '../protocol/index.ts';
+import { dataBytes, type ClientCode } from '../protocol/index.ts';
 
 export class SendQueueFullError extends Error {
   readonly code: ClientCode = 'send-queue-full';
@@ -16,6 +16,6 @@ export class MessageTooLargeError extends Error {
 export function checkMessageSize(data: string | Uint8Array, maxBytes: number): void {
   // Each UTF-16 unit is 1 to 3 bytes of UTF-8: most strings are decided without counting.
   if (typeof data === 'string' && data.length * 3 <= maxBytes) return;
-  const bytes = typeof data === 'string' ? utf8Length(data) : data.length;
+  const bytes = dataBytes(data);
   if (bytes > maxBytes) throw new MessageTooLargeError(`a message of ${bytes} bytes is larger than maxMessageBytes (${maxBytes})`);
 }

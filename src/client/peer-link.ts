@@ -12,7 +12,7 @@
  * however often it changes, each arrives once and in order. On every path change, what is not yet
  * acknowledged is sent again on the new path; the receiver drops the duplicates.
  */
-import type { IceServer } from '../protocol/index.ts';
+import type { IceServer, LinkPathName } from '../protocol/index.ts';
 import { SendQueueFullError } from './errors.ts';
 import { LinkOutbox, type StarSend } from './link-outbox.ts';
 import { decodeBatch, encodeAck, encodeForward, encodeTime, fromBase64, WireError } from './link-wire.ts';
@@ -24,7 +24,7 @@ import { ReliableSender, chunkPayloadBytes, type LinkMessage } from './reliable-
 import { messageBytes, onBufferedAmountLow, selectedPath, type RtcDataChannel, type RtcFactory } from './rtc.ts';
 
 /** star: through the server peer's DataChannels (a room in star topology). */
-export type LinkPath = 'connecting' | 'direct' | 'turn' | 'relay' | 'star';
+export type LinkPath = LinkPathName;
 
 
 /** What a link asks of its client. */

@@ -237,9 +237,7 @@ export class RoomClient extends Emitter<ClientEvents> {
         if (m.ref !== undefined) return;
         const room = this.rooms.get(m.room);
         if (room === undefined) return;
-        this.rooms.delete(m.room);
-        for (const peerId of room.members.keys()) this.dropLinkIfUnshared(peerId);
-        room.members.clear();
+        this.forgetRoom(room);
         room.notify('closed', { reason: m.reason ?? 'room-closed' });
         return;
       }
@@ -372,6 +370,13 @@ export class RoomClient extends Emitter<ClientEvents> {
     for (const [peerId, link] of this.links) link.setStar(this.index.starWith(peerId));
   }
 
+  /** We are out of the room (we left, or an operator closed it): its links go unless another room needs them. */
+  private forgetRoom(room: Room): void {
+    this.rooms.delete(room.name);
+    for (const peerId of room.members.keys()) this.dropLinkIfUnshared(peerId);
+    room.members.clear();
+  }
+
   private dropLinkIfUnshared(peerId: string): void {
     if (this.index.sharesRoomWith(peerId)) return;
     this.links.get(peerId)?.close();
@@ -452,9 +457,7 @@ export class RoomClient extends Emitter<ClientEvents> {
       leaveRoom: async (room) => {
         if (this.rooms.get(room.name) !== room) return;
         await this.request({ type: 'leave', room: room.name }, 'left');
-        this.rooms.delete(room.name);
-        for (const peerId of room.members.keys()) this.dropLinkIfUnshared(peerId);
-        room.members.clear();
+        this.forgetRoom(room);
       },
     };
   }

@@ -140,10 +140,8 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       if (ev?.code === CLOSE_CODES.replaced || ev?.code === CLOSE_CODES.kicked) {
         // Another connection took our session over (our resume token was used elsewhere), or an operator
         // removed us: reconnecting would take the session back, or defy the operator.
-        this.closedByUs = true;
-        this.ws = undefined;
-        clearTimeout(this.pumpTimer);
-        this.setState('closed');
+        this.ws = undefined; // already closed: close() sends nothing more
+        this.close();
         this.emit('ended', { code: ev.code, reason: ev.reason });
         return;
       }
@@ -234,8 +232,9 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       const frame = this.outbox[sent]!;
       // Frame length in UTF-16 units: the bytes of JSON that is mostly ASCII (base64, ids, SDP).
       const cost = Math.min(frame.length, bytes?.capacityTokens ?? 0);
-      if (bytes !== undefined && bytes.msUntilNext(cost) > 0) {
-        waitMs = bytes.msUntilNext(cost);
+      const byteWaitMs = bytes?.msUntilNext(cost) ?? 0;
+      if (byteWaitMs > 0) {
+        waitMs = byteWaitMs;
         break;
       }
       if (!bucket.take()) {

@@ -61,7 +61,7 @@ export class PeerjsConnection implements PeerjsHolder {
   /** Writes a frame; a reader more than maxBufferedBytes behind is cut off (4008). False when not written. */
   send(frame: string): boolean {
     const outcome = sendFrame(this.ws, frame, this.router.options.maxBufferedBytes);
-    if (outcome === 'cut-off') this.router.metrics.slowConsumerCut();
+    if (outcome === 'cut-off') this.router.metrics.hub.slowConsumerCut();
     return outcome === 'sent';
   }
 
@@ -86,11 +86,11 @@ export class PeerjsConnection implements PeerjsHolder {
     // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
     const frame = data as Buffer;
     if (!this.messages.take()) {
-      metrics.rateLimited('messages');
+      metrics.hub.rateLimited('messages');
       return this.sendError('rate-limited', `message budget: more than ${options.messagesPerSecond} messages/s; message dropped`);
     }
     if (!this.bytes.take(frame.length)) {
-      metrics.rateLimited('bytes');
+      metrics.hub.rateLimited('bytes');
       return this.sendError('rate-limited', `byte budget: more than ${options.bytesPerSecond} bytes/s; message dropped`);
     }
     if (isBinary) return this.sendError('binary-not-supported', 'PeerJS signaling frames are JSON text');

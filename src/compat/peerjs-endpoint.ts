@@ -68,10 +68,6 @@ export class PeerjsEndpoint implements PeerjsRouter {
     this.aliveCheck.unref();
   }
 
-  get clients(): number {
-    return this.ids.size;
-  }
-
   /** A WebSocket the hub admitted at PEERJS_WS_PATH. */
   accept(ws: WebSocket, req: IncomingMessage): void {
     ws.on('error', (err) => this.logger.debug({ err: err.message }, 'peerjs socket error'));
@@ -138,14 +134,14 @@ export class PeerjsEndpoint implements PeerjsRouter {
   }
 
   private deliver(target: PeerjsConnection, frame: string): void {
-    if (target.send(frame)) this.metrics.relayedBytes(frame.length);
+    if (target.send(frame)) this.metrics.hub.relayedBytes(frame.length);
   }
 
   /** Tells `src`, if it is connected, that what it sent to `dst` was not delivered. */
   private expired(src: string, dst: string, reason: 'timeout' | 'queue-full'): void {
     this.metrics.expired(reason);
     const sender = this.ids.holder(src);
-    if (sender !== undefined && sender.open) sender.send(expireFrame(dst, src));
+    if (sender !== undefined) sender.send(expireFrame(dst, src));
   }
 
   /** Sockets without a HEARTBEAT for peerjsAliveTimeoutMs: their id is freed at once, then they are closed. */

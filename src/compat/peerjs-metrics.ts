@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import { PEERJS_ERROR_CODES, type PeerjsErrorCode } from '../protocol/codes.ts';
-import type { Budget, HubMetrics } from '../hub/ops/metrics.ts';
+import { byLabel, type HubMetrics } from '../hub/ops/metrics.ts';
 import { PEERJS_CLIENT_TYPES, type PeerjsClientType } from './peerjs-messages.ts';
 
 export const PEERJS_CONNECTION_OUTCOMES = ['opened', 'taken-over', 'id-taken', 'refused'] as const;
@@ -23,16 +23,15 @@ export class PeerjsMetrics {
   private readonly errors: Record<string, Counter.Internal>;
   private readonly expiries: Record<string, Counter.Internal>;
 
-  constructor(private readonly hub: HubMetrics, sources: PeerjsMetricSources) {
+  constructor(readonly hub: HubMetrics, sources: PeerjsMetricSources) {
     const registers = [hub.registry];
-    const byLabel = (counter: Counter<string>, names: readonly string[]) =>
-      Object.fromEntries(names.map((n) => [n, counter.labels(n)])) as Record<string, Counter.Internal>;
-    this.connections = byLabel(new Counter({
+    const children = (counter: Counter<string>, names: readonly string[]) => byLabel(names, (n) => counter.labels(n));
+    this.connections = children(new Counter({
       name: 'roomwire_peerjs_connections_total', help: 'PeerJS WebSockets by outcome: opened (an id taken, OPEN sent), taken-over (same id and token), id-taken, refused (ERROR)', labelNames: ['outcome'], registers,
     }), PEERJS_CONNECTION_OUTCOMES);
-    this.messages = byLabel(new Counter({ name: 'roomwire_peerjs_messages_in_total', help: 'PeerJS client messages handled, by type', labelNames: ['type'], registers }), PEERJS_CLIENT_TYPES);
-    this.errors = byLabel(new Counter({ name: 'roomwire_peerjs_errors_total', help: 'ERROR frames sent to PeerJS clients, by payload.code', labelNames: ['code'], registers }), PEERJS_ERROR_CODES);
-    this.expiries = byLabel(new Counter({
+    this.messages = children(new Counter({ name: 'roomwire_peerjs_messages_in_total', help: 'PeerJS client messages handled, by type', labelNames: ['type'], registers }), PEERJS_CLIENT_TYPES);
+    this.errors = children(new Counter({ name: 'roomwire_peerjs_errors_total', help: 'ERROR frames sent to PeerJS clients, by payload.code', labelNames: ['code'], registers }), PEERJS_ERROR_CODES);
+    this.expiries = children(new Counter({
       name: 'roomwire_peerjs_expired_total', help: 'EXPIRE frames sent: messages for an absent id timed out, or found its queue full', labelNames: ['reason'], registers,
     }), ['timeout', 'queue-full']);
     new Gauge({ name: 'roomwire_peerjs_clients', help: 'PeerJS ids held', registers, collect() { this.set(sources.clients()); } });
@@ -53,17 +52,5 @@ export class PeerjsMetrics {
 
   expired(reason: PeerjsExpiry): void {
     this.expiries[reason]!.inc();
-  }
-
-  rateLimited(budget: Budget): void {
-    this.hub.rateLimited(budget);
-  }
-
-  relayedBytes(bytes: number): void {
-    this.hub.relayedBytes(bytes);
-  }
-
-  slowConsumerCut(): void {
-    this.hub.slowConsumerCut();
   }
 }

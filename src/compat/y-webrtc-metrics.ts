@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Y_WEBRTC_MESSAGE_TYPES, type YWebrtcMessageType } from './y-webrtc-messages.ts';
+import { byLabel } from '../hub/ops/metrics.ts';
 
 export interface YWebrtcMetricSources {
   connections(): number;
@@ -17,8 +18,7 @@ export class YWebrtcMetrics {
   constructor(registry: Registry, sources: YWebrtcMetricSources) {
     const registers = [registry];
     const messages = new Counter({ name: 'roomwire_y_webrtc_messages_in_total', help: 'y-webrtc messages handled, by type', labelNames: ['type'], registers });
-    // Children made once: a label lookup per message would cost more than the count.
-    this.messagesIn = Object.fromEntries(Y_WEBRTC_MESSAGE_TYPES.map((t) => [t, messages.labels(t)])) as Record<YWebrtcMessageType, Counter.Internal>;
+    this.messagesIn = byLabel(Y_WEBRTC_MESSAGE_TYPES, (t) => messages.labels(t)) as Record<YWebrtcMessageType, Counter.Internal>;
     this.published = new Counter({ name: 'roomwire_y_webrtc_published_bytes_total', help: 'bytes of y-webrtc publish frames written to subscribers (once per subscriber)', registers });
     new Gauge({ name: 'roomwire_y_webrtc_connections', help: 'open y-webrtc signaling sockets', registers, collect() { this.set(sources.connections()); } });
     new Gauge({

@@ -20,7 +20,7 @@ export function withClientBundle(next: Handler): Handler {
 }
 
 /** The path of a request target, or '' when it is not one (the static handler then answers 400). */
-function pathOf(target = '/'): string {
+export function pathOf(target = '/'): string {
   try {
     return new URL(target, 'http://x').pathname;
   } catch {

@@ -16,7 +16,7 @@ import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
 
 /** What a connection may send: as a peer, or (once it showed the server-peer secret) as a server peer. */
-export function limitsFor(options: HubOptions, serverPeer: boolean): ClientLimits {
+function limitsFor(options: HubOptions, serverPeer: boolean): ClientLimits {
   return serverPeer
     ? {
       maxFrameBytes: options.maxFrameBytes,
@@ -39,9 +39,9 @@ export function limitsFor(options: HubOptions, serverPeer: boolean): ClientLimit
 export class Connection implements SessionOwner {
   /** Replaced when the connection resumes an earlier session. */
   session: Session;
-  limits: ClientLimits;
-  private messages: TokenBucket;
-  private bytes: TokenBucket;
+  limits!: ClientLimits;
+  private messages!: TokenBucket;
+  private bytes!: TokenBucket;
   /** Has the server peer's limits. */
   private promoted = false;
   /** Another connection resumed this one's session (or it was cut off): nothing more is handled here. */
@@ -60,9 +60,7 @@ export class Connection implements SessionOwner {
     readonly address: string,
   ) {
     const { options } = core;
-    this.limits = limitsFor(options, false);
-    this.messages = new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst);
-    this.bytes = new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst);
+    this.useLimits(false);
     this.session = core.sessions.create(address);
     this.session.attach(ws, this);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -88,10 +86,15 @@ export class Connection implements SessionOwner {
     this.session.serverPeer = true;
     if (this.promoted) return this.limits;
     this.promoted = true;
-    this.limits = limitsFor(this.core.options, true);
+    this.useLimits(true);
+    return this.limits;
+  }
+
+  /** A peer's or a server peer's limits, with full buckets. */
+  private useLimits(serverPeer: boolean): void {
+    this.limits = limitsFor(this.core.options, serverPeer);
     this.messages = new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst);
     this.bytes = new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst);
-    return this.limits;
   }
 
   /**
@@ -161,18 +164,18 @@ export class Connection implements SessionOwner {
     this.process(data, isBinary);
   }
 
+  // onFrame and drain never call this for a retired connection.
   private process(data: RawData, isBinary: boolean): void {
-    if (this.retired) return;
     const started = performance.now();
     const { options } = this.core;
     // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
     const frame = data as Buffer;
-    if (!this.messages.take()) {
+    if (!this.messages.take(1, started)) {
       this.core.metrics.rateLimited('messages');
       this.sendError('rate-limited', `message budget: more than ${this.limits.messagesPerSecond} messages/s; message dropped`);
       return;
     }
-    if (!this.bytes.take(frame.length)) {
+    if (!this.bytes.take(frame.length, started)) {
       this.core.metrics.rateLimited('bytes');
       this.sendError('rate-limited', `byte budget: more than ${this.limits.bytesPerSecond} bytes/s; message dropped`);
       return;
@@ -220,7 +223,8 @@ export class Connection implements SessionOwner {
   }
 
   private drain(): void {
-    while (!this.busy && !this.retired && this.backlog.length > 0) {
+    // retire() empties the backlog, and onFrame adds nothing to it afterwards.
+    while (!this.busy && this.backlog.length > 0) {
       const next = this.backlog.shift()!;
       this.process(next.data, next.isBinary);
     }

@@ -33,7 +33,7 @@ import { startWebhooks } from './ops/webhooks.ts';
 import { RoomWatch } from './room-watch.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
-import { withClientBundle } from './client-bundle.ts';
+import { pathOf, withClientBundle } from './client-bundle.ts';
 import { iceServersFor } from './turn-credentials.ts';
 import { createYWebrtcEndpoint, Y_WEBRTC_PATH } from '../compat/y-webrtc-endpoint.ts';
 
@@ -134,7 +134,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = pathOf(req);
+    const path = pathOf(req.url);
     if (opsRoutes(req, res, path) || adminApi(req, res, path) || peerjs?.route(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
@@ -148,7 +148,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroyOnError);
-    const path = pathOf(req);
+    const path = pathOf(req.url);
     admit(req, socket, path)
       .then((address) => {
         if (address === undefined || socket.destroyed) return;
@@ -291,13 +291,6 @@ async function closedOrDeadline(sockets: WebSocket[], ms: number): Promise<void>
   clearTimeout(timer);
 }
 
-function pathOf(req: IncomingMessage): string {
-  try {
-    return new URL(req.url ?? '/', 'http://x').pathname;
-  } catch {
-    return '';
-  }
-}
 
 /** An HTTP answer instead of the upgrade; `why` goes in the body so a person with curl can tell limits apart. */
 function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): void {

@@ -7,10 +7,10 @@ import {
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
   type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RequestId, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
-import { createHash, timingSafeEqual as cryptoTimingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
 import type { JoinAuthorization } from './join-token.ts';
+import { sameSecret } from './ops/bearer.ts';
 import { leaveRoom, sharedRoom } from './membership.ts';
 
 export type Handler<M extends ClientMessage> = (core: HubCore, conn: Connection, message: M) => void | Promise<void>;
@@ -88,12 +88,6 @@ async function serverPeerSecretShown(core: HubCore, conn: Connection, token: str
   if (secret !== '' && token !== undefined && sameSecret(token, secret)) return true;
   if (await joinBudget(core, conn, ref)) conn.sendError('unauthorized', 'this needs the server-peer secret', ref);
   return false;
-}
-
-/** Constant time, lengths included: both sides are hashed first. */
-function sameSecret(a: string, b: string): boolean {
-  const hash = (s: string) => createHash('sha256').update(s).digest();
-  return cryptoTimingSafeEqual(hash(a), hash(b));
 }
 
 async function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessage): Promise<void> {

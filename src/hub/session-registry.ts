@@ -30,7 +30,7 @@ export class SessionRegistry {
   private readonly byPeerId = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
   private readonly byAddress = new Map<string, Set<Session>>();
-  /** Sessions in their grace period, oldest departure first (a Map keeps insertion order). */
+  /** Sessions in their grace period, oldest departure first (a Set keeps insertion order). */
   private readonly absent = new Set<Session>();
   private closing = false;
 
@@ -134,31 +134,23 @@ export class SessionRegistry {
    * Ends the oldest absent session (of `address`, when given) to make room for a present peer.
    * Resolves false when there is none: the limit is held by present peers and stands.
    */
-  async yieldOldest(address?: string): Promise<boolean> {
-    let oldest: Session | undefined;
-    for (const session of this.absent) {
-      if (address === undefined || session.address === address) {
-        oldest = session;
-        break;
-      }
-    }
-    if (oldest === undefined) return false;
-    await this.end(oldest, 'disconnected');
-    return true;
+  yieldOldest(address?: string): Promise<boolean> {
+    return this.yieldFirst((s) => address === undefined || s.address === address);
   }
 
   /** Ends the absent peer of `room` that left longest ago. False when every peer of the room is present. */
-  async yieldSeatIn(room: string): Promise<boolean> {
-    let oldest: Session | undefined;
+  yieldSeatIn(room: string): Promise<boolean> {
+    return this.yieldFirst((s) => s.rooms.has(room));
+  }
+
+  /** Ends the absent session that left longest ago among those matching; false when none matches. */
+  private async yieldFirst(match: (session: Session) => boolean): Promise<boolean> {
     for (const session of this.absent) {
-      if (session.rooms.has(room)) {
-        oldest = session;
-        break;
-      }
+      if (!match(session)) continue;
+      await this.end(session, 'disconnected');
+      return true;
     }
-    if (oldest === undefined) return false;
-    await this.end(oldest, 'disconnected');
-    return true;
+    return false;
   }
 
   /**

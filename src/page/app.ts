@@ -5,6 +5,7 @@
  */
 import { RoomClient } from '../client/room-client.ts';
 import type { Room, RoomMessage } from '../client/room.ts';
+import { CLOSE_CODES } from '../protocol/index.ts';
 import { byTestId, el, formatBytes, shortId } from './dom.ts';
 import { FileReceiver, RECEIVE_LIMITS, type FileRefusal } from './file-receiver.ts';
 import { sendFile, type FileEnd, type FileHeader } from './file-transfer.ts';
@@ -65,7 +66,7 @@ async function join(roomName: string, name: string): Promise<void> {
   const client = new RoomClient({ url: hubUrl, p2p });
   client.on('signaling', setStatus);
   client.on('error', (e) => log.add('system', `hub: ${e.code}: ${e.message}`));
-  client.on('ended', (e) => log.add('system', e.code === 4003 ? 'an operator removed you from the hub' : 'this session continues in another tab or window'));
+  client.on('ended', (e) => log.add('system', e.code === CLOSE_CODES.kicked ? 'an operator removed you from the hub' : 'this session continues in another tab or window'));
   try {
     await client.connect();
   } catch (err) {

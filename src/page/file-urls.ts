@@ -25,8 +25,4 @@ export class FileUrls {
   clear(): void {
     for (const { url } of this.urls.splice(0)) URL.revokeObjectURL(url);
   }
-
-  get size(): number {
-    return this.urls.length;
-  }
 }

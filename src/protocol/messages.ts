@@ -107,7 +107,10 @@ export interface LinkPathMessage {
 export type ClientMessage = JoinMessage | LeaveMessage | SignalMessage | RelayMessage | ResumeMessage | RefreshIceMessage | WatchRoomsMessage | LinkPathMessage;
 export type ClientMessageType = ClientMessage['type'];
 
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['join', 'leave', 'signal', 'relay', 'resume', 'refresh-ice', 'watch-rooms', 'link-path'];
+/** Every client message type; the `satisfies` makes the compiler refuse a list that misses one. */
+export const CLIENT_MESSAGE_TYPES = Object.keys({
+  join: 0, leave: 0, signal: 0, relay: 0, resume: 0, 'refresh-ice': 0, 'watch-rooms': 0, 'link-path': 0,
+} satisfies Record<ClientMessageType, 0>) as readonly ClientMessageType[];
 
 // ---- hub -> client ----
 

@@ -22,8 +22,9 @@ export class TokenBucket {
     return this.capacity;
   }
 
-  take(cost = 1): boolean {
-    this.refill();
+  /** `at`: the clock's reading, when the caller already has one (the hub reads it once per frame). */
+  take(cost = 1, at = this.now()): boolean {
+    this.refill(at);
     if (this.tokens < cost) return false;
     this.tokens -= cost;
     return true;
@@ -32,12 +33,11 @@ export class TokenBucket {
   /** ms until take(cost) can succeed (0 if it can now; Infinity if cost exceeds the capacity). */
   msUntilNext(cost = 1): number {
     if (cost > this.capacity) return Infinity;
-    this.refill();
+    this.refill(this.now());
     return this.tokens >= cost ? 0 : Math.ceil(((cost - this.tokens) * 1000) / this.ratePerSecond);
   }
 
-  private refill(): void {
-    const now = this.now();
+  private refill(now: number): void {
     // ms -> tokens: elapsed ms * (tokens per second / 1000 ms)
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) * this.ratePerSecond) / 1000);
     this.last = now;

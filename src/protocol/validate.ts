@@ -28,6 +28,11 @@ export function roomNameProblem(value: unknown, maxLength: number): string | nul
   return utf8Length(value as string) > MAX_ROOM_NAME_BYTES ? `must be at most ${MAX_ROOM_NAME_BYTES} bytes of UTF-8` : null;
 }
 
+/** Bytes of a message's data: a string's UTF-8, or the bytes themselves. */
+export function dataBytes(data: string | Uint8Array): number {
+  return typeof data === 'string' ? utf8Length(data) : data.length;
+}
+
 /** Bytes of `text` in UTF-8, without encoding it (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
 export function utf8Length(text: string): number {
   let bytes = 0;

@@ -3,7 +3,7 @@
  * `maxBytes` of data (strings count their UTF-8 bytes); the oldest go first. A single broadcast larger
  * than `maxBytes` is not kept at all. Bounded in bytes because any member chooses what is kept.
  */
-import { utf8Length } from '../protocol/index.ts';
+import { dataBytes } from '../protocol/index.ts';
 
 export interface HistoryItem {
   from: string;
@@ -26,7 +26,7 @@ export class RoomHistory implements Iterable<HistoryItem> {
   }
 
   push(item: HistoryItem): void {
-    const bytes = typeof item.data === 'string' ? utf8Length(item.data) : item.data.length;
+    const bytes = dataBytes(item.data);
     if (bytes > this.maxBytes || this.maxItems === 0) return;
     this.items.push({ item, bytes });
     this.bytes += bytes;

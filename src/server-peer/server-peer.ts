@@ -48,10 +48,15 @@ export class ServerPeer {
   /** While a watch-rooms request is on its way: rooms an event told about meanwhile (newer than its answer). */
   private heard: Set<string> | undefined;
   private closed = false;
+  /** The history and replay bounds, their defaults filled in once. */
+  private readonly historyMaxBytes: number;
+  private readonly replayBudgetBytes: number;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.client = createNodeClient({ ...options.client, url: options.url, ...(options.rtc ? { rtc: options.rtc } : {}) });
     this.commands = { ...builtInCommands(() => this.commands), ...options.bot?.commands };
+    this.historyMaxBytes = options.historyMaxBytes ?? serverPeerOptionSpecs.historyMaxBytes.default;
+    this.replayBudgetBytes = options.replayBudgetBytes ?? serverPeerOptionSpecs.replayBudgetBytes.default;
     this.rooms = new ServedRooms({ join: (name) => this.serve(name), leave: (name, state) => this.release(name, state.room) });
     // A hostile member can cause resets cheaply: log the 1st, 10th, 100th ... so the log stays small.
     let resets = 0;
@@ -157,14 +162,14 @@ export class ServerPeer {
   private attach(room: Room): ServedRoom {
     const known = this.attached.get(room);
     if (known !== undefined) return known;
-    const state = { room, history: new RoomHistory(this.options.historySize, this.options.historyMaxBytes ?? serverPeerOptionSpecs.historyMaxBytes.default) };
+    const state = { room, history: new RoomHistory(this.options.historySize, this.historyMaxBytes) };
     this.attached.set(room, state);
     const ctx = this.context(room);
     room.on('peer-joined', (peer) => {
       if (peer.role === 'server') return;
       // Replays wait in our links until acknowledged: members that never acknowledge must not make us hold
       // history for every room they join. Past the budget a late joiner just gets no replay.
-      if (this.client.unacknowledgedBytes() > (this.options.replayBudgetBytes ?? serverPeerOptionSpecs.replayBudgetBytes.default)) {
+      if (this.client.unacknowledgedBytes() > this.replayBudgetBytes) {
         this.log(`no history replay for ${peer.peerId} in ${room.name}: links hold too much unacknowledged`);
       } else {
         for (const item of state.history) room.sendHistory(peer.peerId, item);
@@ -184,7 +189,7 @@ export class ServerPeer {
     }
   }
 
-  private onMessage(state: { room: Room; history: RoomHistory }, m: RoomMessage, ctx: ServerBotContext): void {
+  private onMessage(state: ServedRoom, m: RoomMessage, ctx: ServerBotContext): void {
     if (m.history !== undefined) return;
     const message = { room: m.room, from: m.from, name: ctx.nameOf(m.from), data: m.data, whisper: m.whisper };
     const command = parseCommand(m.data);

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BIN } from './hub-process.ts';
+import { freePort } from './coturn.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PEERJS_BIN = fileURLToPath(new URL('../../node_modules/peer/dist/bin/peerjs.js', import.meta.url));
@@ -24,15 +25,6 @@ export interface ServerProcess {
   /** process.memoryUsage() in the process after full collections (commands started with the probe only). */
   memory(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function wrap(child: ChildProcess, port: number): ServerProcess {

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { freePort } from './coturn.ts';
 
 export interface OriginalServer {
   url: string;
@@ -22,15 +23,6 @@ export interface OriginalServer {
 
 // y-webrtc's exports map names neither its package.json nor bin/: its CommonJS main is dist/y-webrtc.cjs.
 export const ORIGINAL_SERVER_JS = join(dirname(createRequire(import.meta.url).resolve('y-webrtc')), '..', 'bin', 'server.js');
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 export async function startOriginalServer(): Promise<OriginalServer> {
   const port = await freePort();

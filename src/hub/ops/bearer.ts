@@ -7,6 +7,11 @@ import type { IncomingMessage } from 'node:http';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** Two secrets compared in constant time, lengths included. */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
 export function bearerCheck(token: string): (req: IncomingMessage) => boolean {
   const expected = digest(`Bearer ${token}`);
   return (req) => timingSafeEqual(digest(String(req.headers.authorization ?? '')), expected);

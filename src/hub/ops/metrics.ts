@@ -1,7 +1,8 @@
 /**
- * Prometheus metrics of one hub (prom-client), served at /metrics. Counters are bumped on the hot path
- * through label children made once (a label lookup per message would cost more than the count); gauges are
- * read from the hub's state when scraped. Every metric carries a `node` label: with several hubs each
+ * Prometheus metrics of one hub (prom-client), served at /metrics. Messages in are counted in plain numbers
+ * and read into their counter when scraped (a prom-client child still validates and hashes its labels on
+ * every inc); the handler latency histogram is observed per message; gauges are read from the hub's state
+ * when scraped. Every metric carries a `node` label: with several hubs each
  * exports its own figures, and the admin API gives the cluster-wide view.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -18,9 +19,15 @@ export interface MetricSources {
   links(): Record<LinkPathName, number>;
 }
 
+/** One value per label value, made once (label children, or plain counts). */
+export function byLabel<T>(names: readonly string[], make: (name: string) => T): Record<string, T> {
+  return Object.fromEntries(names.map((n) => [n, make(n)])) as Record<string, T>;
+}
+
 export class HubMetrics {
   readonly registry = new Registry();
-  private readonly messagesIn: Record<string, Counter.Internal>;
+  /** Per message: plain numbers, read into the counter when scraped (a prom-client child still hashes its labels). */
+  private readonly messageCounts: Record<string, number>;
   private readonly errorsOut: Record<string, Counter.Internal>;
   private readonly rateLimitedBy: Record<string, Counter.Internal>;
   private readonly relayed: Counter;
@@ -32,10 +39,15 @@ export class HubMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    const byLabel = <T>(names: readonly string[], make: (name: string) => T) => Object.fromEntries(names.map((n) => [n, make(n)])) as Record<string, T>;
 
-    const messages = new Counter({ name: 'roomwire_messages_in_total', help: 'client messages handled, by type', labelNames: ['type'], registers });
-    this.messagesIn = byLabel(CLIENT_MESSAGE_TYPES, (t) => messages.labels(t));
+    const messageCounts = (this.messageCounts = byLabel(CLIENT_MESSAGE_TYPES, () => 0));
+    new Counter({
+      name: 'roomwire_messages_in_total', help: 'client messages handled, by type', labelNames: ['type'], registers,
+      collect() {
+        this.reset();
+        for (const [type, n] of Object.entries(messageCounts)) this.inc({ type }, n);
+      },
+    });
     const errors = new Counter({ name: 'roomwire_errors_total', help: 'error replies sent, by code', labelNames: ['code'], registers });
     this.errorsOut = byLabel(ERROR_CODES, (c) => errors.labels(c));
     const limited = new Counter({ name: 'roomwire_rate_limited_total', help: 'refusals by a budget: messages, bytes, joins (per address), connections (per address)', labelNames: ['budget'], registers });
@@ -83,7 +95,7 @@ export class HubMetrics {
   messagesTotal = 0;
 
   messageIn(type: ClientMessageType): void {
-    this.messagesIn[type]!.inc();
+    this.messageCounts[type]!++;
     this.messagesTotal++;
   }
 
