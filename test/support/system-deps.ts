@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: the Debian packages some suites need (coturn, chromium, Go with pion, aiortc), installed with apt-get when
+ * vitest globalSetup: the Debian packages some suites need (coturn, chromium, Go with pion, aiortc, redis-server, haproxy), installed with apt-get when
  * missing and we are root, once, before any test file runs (otherwise the run fails with the command);
  * and the build (scripts/build.mjs): dist/, which bin/roomwire.js runs and test/package/ packs, the client's
  * browser bundle and the demo page's script. Quick when nothing changed (tsc's build mode).
@@ -17,6 +17,9 @@ const PACKAGES: { binary: string; pkg: string }[] = [
   // the Python peer (clients/python/, test/interop/) runs on Debian's /usr/bin/python3 and its packages
   { binary: '/usr/lib/python3/dist-packages/aiortc/__init__.py', pkg: 'python3-aiortc' },
   { binary: '/usr/lib/python3/dist-packages/websockets/__init__.py', pkg: 'python3-websockets' },
+  // several hubs on one Redis behind a load balancer (test/cluster/)
+  { binary: '/usr/bin/redis-server', pkg: 'redis-server' },
+  { binary: '/usr/sbin/haproxy', pkg: 'haproxy' },
 ];
 
 export default function setup(): void {
