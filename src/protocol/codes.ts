@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'not-in-room', // the sender is not a member of the room it names
   'already-in-room', // join for a room the connection is already in
   'room-full', // the room has maxPeersPerRoom peers
+  'room-served', // join with role server for a room another server peer already serves (one per room)
   'too-many-rooms', // the connection is already in maxRoomsPerConnection rooms
   'hub-full', // the hub already holds maxRooms rooms
   'peer-not-found', // the target peer shares no room with the sender (or not the named room)
