@@ -1,6 +1,6 @@
 /** The default bus: rooms and endpoints in this process's memory. */
 import type { PeerInfo } from '../protocol/index.ts';
-import type { BusLimits, BusStats, Deliver, JoinOutcome, RoomBus } from './room-bus.ts';
+import type { BusHealth, BusLimits, BusStats, Deliver, JoinOutcome, LeaveOutcome, RoomBus } from './room-bus.ts';
 
 export class MemoryBus implements RoomBus {
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
@@ -9,31 +9,52 @@ export class MemoryBus implements RoomBus {
 
   constructor(private readonly limits: BusLimits) {}
 
-  async join(room: string, member: PeerInfo): Promise<JoinOutcome> {
-    let members = this.rooms.get(room);
-    if (members === undefined) {
-      if (this.rooms.size >= this.limits.maxRooms) return { ok: false, code: 'hub-full' };
-      members = new Map();
-      this.rooms.set(room, members);
-    }
-    if (!members.has(member.peerId)) {
-      if (member.role !== 'server' && countPeers(members) >= this.limits.maxPeersPerRoom) {
-        return { ok: false, code: 'room-full' };
-      }
-      this.membershipCount++;
-    }
-    const others = [...members.values()].filter((m) => m.peerId !== member.peerId);
-    members.set(member.peerId, member);
-    return { ok: true, others };
+  async start(): Promise<void> {}
+
+  health(): BusHealth {
+    return 'up';
   }
 
-  async leave(room: string, peerId: string): Promise<boolean> {
+  async join(room: string, member: PeerInfo): Promise<JoinOutcome> {
     const members = this.rooms.get(room);
-    if (members === undefined || !members.delete(peerId)) return false;
+    if (members === undefined && this.rooms.size >= this.limits.maxRooms) return { ok: false, code: 'hub-full' };
+    const peers = members === undefined ? 0 : countPeers(members);
+    if (members?.has(member.peerId) !== true) {
+      if (member.role === 'server' && members !== undefined && [...members.values()].some((m) => m.role === 'server')) {
+        return { ok: false, code: 'room-served' };
+      }
+      if (member.role !== 'server' && peers >= this.limits.maxPeersPerRoom) return { ok: false, code: 'room-full' };
+    }
+    const room$ = members ?? new Map<string, PeerInfo>();
+    if (members === undefined) this.rooms.set(room, room$);
+    if (!room$.has(member.peerId)) this.membershipCount++;
+    const others = [...room$.values()].filter((m) => m.peerId !== member.peerId);
+    room$.set(member.peerId, member);
+    return { ok: true, others, opened: member.role === 'peer' && peers === 0 };
+  }
+
+  async leave(room: string, peerId: string): Promise<LeaveOutcome | undefined> {
+    const members = this.rooms.get(room);
+    const member = members?.get(peerId);
+    if (members === undefined || member === undefined) return undefined;
+    members.delete(peerId);
     this.membershipCount--;
     if (members.size === 0) this.rooms.delete(room);
-    return true;
+    const peersLeft = countPeers(members);
+    return { member, closed: member.role === 'peer' && peersLeft === 0, reoffered: member.role === 'server' && peersLeft > 0 };
   }
+
+  async openRooms(): Promise<string[]> {
+    return [...this.rooms].filter(([, members]) => countPeers(members) > 0).map(([room]) => room);
+  }
+
+  async claimSession(): Promise<boolean> {
+    return false; // one hub: a session it does not hold does not exist
+  }
+
+  rotateToken(): void {}
+
+  async forgetSession(): Promise<void> {}
 
   isMember(room: string, peerId: string): boolean {
     return this.rooms.get(room)?.has(peerId) ?? false;
@@ -72,6 +93,10 @@ export class MemoryBus implements RoomBus {
     for (const peerId of members.keys()) {
       if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.(frame);
     }
+  }
+
+  broadcastLocal(room: string, frame: string, exceptPeerId?: string): void {
+    this.broadcast(room, frame, exceptPeerId);
   }
 
   stats(): BusStats {

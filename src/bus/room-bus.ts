@@ -1,18 +1,42 @@
 /**
  * How the hub keeps room membership and delivers frames to peers. The handlers see only this interface:
- * the in-memory bus serves one hub; a Redis-backed bus can take its place for several hubs.
+ * the in-memory bus serves one hub; the Redis bus (src/bus/redis/) serves several hubs sharing one Redis.
  *
  * Membership changes are async (a shared store answers later); membership reads and deliveries are sync
- * against the bus's local view, so the per-message path never waits.
+ * against the bus's local view, so the per-message path never waits. On the Redis bus that view covers
+ * the rooms this hub has members in, kept current by the other hubs' membership events.
  */
 import type { PeerInfo } from '../protocol/index.ts';
 
 /** Hands a serialized frame to a peer's connection (or its resume buffer) on this hub. */
 export type Deliver = (frame: string) => void;
 
+export type JoinRefusal = 'room-full' | 'hub-full' | 'room-served';
+
 export type JoinOutcome =
-  | { ok: true; others: PeerInfo[] }
-  | { ok: false; code: 'room-full' | 'hub-full' };
+  | {
+    ok: true;
+    others: PeerInfo[];
+    /** The joiner is the room's first peer (role `peer`): the room has just opened, cluster-wide. */
+    opened: boolean;
+  }
+  | { ok: false; code: JoinRefusal };
+
+export interface LeaveOutcome {
+  member: PeerInfo;
+  /** The member was the room's last peer (role `peer`): the room has closed, cluster-wide. */
+  closed: boolean;
+  /** The member was the room's server peer and peers remain: the room wants a server peer again. */
+  reoffered: boolean;
+}
+
+/** What the bus keeps of a session for other hubs (the Redis bus; the memory bus needs none of it). */
+export interface SessionRecord {
+  resumeToken: string;
+  /** Client address key the per-address limits count the session under. */
+  address: string;
+  serverPeer: boolean;
+}
 
 export interface BusLimits {
   maxPeersPerRoom: number;
@@ -25,24 +49,77 @@ export interface BusStats {
   members: number;
 }
 
+/** A session another hub held, now taken over by this one (a client resumed here). */
+export interface SessionHandover {
+  peerId: string;
+  resumeToken: string;
+  address: string;
+  serverPeer: boolean;
+  /** room -> the name the peer joined it with */
+  rooms: Map<string, string>;
+  /**
+   * Frames the previous hub had not had confirmed, after the client's `received` count, then frames that
+   * arrived here during the handover. When the previous hub was dead, only the latter: what the dead hub
+   * held is lost at the hub level (room clients' links resend their own messages).
+   */
+  frames: string[];
+}
+
+/** What the hub hears from the bus about changes it did not make itself. */
+export interface BusListener {
+  /** Another hub's join or leave changed the members of a room this hub has members in. */
+  roomChanged(room: string): void;
+  /** Another hub opened a room, or its server peer left while peers stayed (watchers may serve it). */
+  roomOpened(room: string): void;
+  /** Another hub closed a room (its last peer left). */
+  roomClosed(room: string): void;
+  /**
+   * Another hub takes over a session of this hub (its client resumed there): stop speaking for it
+   * without a departure, and answer with the frames after `received`, or null when they are not all kept.
+   */
+  handOver(peerId: string, received: number): string[] | null;
+  /** This hub took a peer of a dead hub out of a room (the liveness reaper): announce it as a departure. */
+  departed(room: string, outcome: LeaveOutcome): void;
+}
+
+export type BusHealth = 'up' | 'down';
+
 export interface RoomBus {
-  /** Adds a member; resolves with the members already there, or why it could not join. */
-  join(room: string, member: PeerInfo): Promise<JoinOutcome>;
-  /** Removes a member; a room with no members left is closed. Resolves false if it was not a member. */
-  leave(room: string, peerId: string): Promise<boolean>;
+  /** Connects (the Redis bus); resolves when the bus can serve. */
+  start(listener: BusListener): Promise<void>;
+  /** 'down' while the shared store is unreachable: upgrades are refused and /readyz fails. */
+  health(): BusHealth;
+  /** Adds a member of a session on this hub; resolves with the members already there, or why it could not join. */
+  join(room: string, member: PeerInfo, session: SessionRecord): Promise<JoinOutcome>;
+  /** Removes a member; a room with no members left is closed. Resolves undefined if it was not a member. */
+  leave(room: string, peerId: string): Promise<LeaveOutcome | undefined>;
+  /** Rooms with at least one peer (role `peer`), on every hub. */
+  openRooms(): Promise<string[]>;
   isMember(room: string, peerId: string): boolean;
   members(room: string): PeerInfo[];
   /** How many members the room has (server peers included). */
   memberCount(room: string): number;
-  /** Names of the rooms that have members. */
+  /** Names of the rooms that have members (on the Redis bus: members on this hub). */
   roomNames(): string[];
   /** Registers where frames for a peer connected to this hub go. */
   attach(peerId: string, deliver: Deliver): void;
   detach(peerId: string): void;
-  /** Delivers to one peer; false if the bus knows no endpoint for it. */
+  /** Delivers to one peer (a room mate: callers check membership first); false if it cannot be reached. */
   sendTo(peerId: string, frame: string): boolean;
-  /** Delivers to every member of the room but `exceptPeerId`. */
+  /** Delivers to every member of the room but `exceptPeerId`, on every hub. */
   broadcast(room: string, frame: string, exceptPeerId?: string): void;
+  /** Delivers to the room's members on this hub only (each hub tells its own members what it decides alike). */
+  broadcastLocal(room: string, frame: string, exceptPeerId?: string): void;
+  /**
+   * Takes over a session another hub holds, for a client that resumed here with its token. `adopt` runs
+   * synchronously with the handover and returns where the session's frames go from then on. Resolves
+   * false when no hub holds a session for that token (the memory bus: always).
+   */
+  claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean>;
+  /** A session on this hub got a new resume token. */
+  rotateToken(peerId: string, resumeToken: string): void;
+  /** A session on this hub ended (after it left its rooms): other hubs can no longer resume it. */
+  forgetSession(peerId: string): Promise<void>;
   stats(): BusStats;
   close(): Promise<void>;
 }

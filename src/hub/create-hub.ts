@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
+import { RedisBus } from '../bus/redis/redis-bus.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
 import { PEERJS_WS_PATH, PeerjsEndpoint } from '../compat/peerjs-endpoint.ts';
 import { CLOSE_CODES } from '../protocol/index.ts';
@@ -35,6 +36,7 @@ import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
 import { pathOf, withClientBundle } from './client-bundle.ts';
 import { iceServersFor } from './turn-credentials.ts';
+import { announceDeparture } from './membership.ts';
 import { createYWebrtcEndpoint, Y_WEBRTC_PATH } from '../compat/y-webrtc-endpoint.ts';
 
 export const SIGNALING_PATH = '/ws';
@@ -73,7 +75,7 @@ export interface Hub {
 export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {}): Hub {
   const options = resolveHubOptions(overrides);
   const logger = deps.logger ?? createLogger(options.logLevel, options.logFormat);
-  const bus = deps.bus ?? new MemoryBus(options);
+  const bus = deps.bus ?? (options.redisUrl === '' ? new MemoryBus(options) : new RedisBus(options, logger));
   const events = new HubEvents((err) => logger.error({ err }, 'hub event listener failed'));
   const watch = new RoomWatch(bus, options.meshLimit, events);
   let draining: string | undefined;
@@ -129,7 +131,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   const opsRoutes = createOpsRoutes({
     metrics,
     metricsToken: options.metricsToken,
-    notReady: () => draining,
+    notReady: () => draining ?? (bus.health() === 'down' ? 'redis unreachable' : undefined),
     onError: (err) => logger.error({ err }, 'metrics failed'),
   });
 
@@ -138,7 +140,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     if (opsRoutes(req, res, path) || adminApi(req, res, path) || peerjs?.route(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats() }));
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats(), ...(options.redisUrl === '' ? {} : { redis: bus.health() }) }));
     }
     serveStatic(req, res).catch((err: unknown) => {
       logger.error({ err }, 'static file failed');
@@ -200,6 +202,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   /** What every WebSocket passes, whatever it speaks: drain, Origin, and its address's rate and open sockets. */
   async function admitAddress(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
     if (draining !== undefined) return void refuse(socket, 503, 'Service Unavailable', draining);
+    if (bus.health() === 'down') return void refuse(socket, 503, 'Service Unavailable', 'redis unreachable');
     if (!originAllowed(req)) return void refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const address = addressOf(req);
     if (!(await addressLimits.allowConnect(address))) {
@@ -239,6 +242,13 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     options,
     events,
     async listen() {
+      await bus.start({
+        roomChanged: (room) => watch.membersChanged(room),
+        roomOpened: (room) => watch.tell('room-opened', room),
+        roomClosed: (room) => watch.tell('room-closed', room),
+        handOver: (peerId, received) => sessions.handOver(peerId, received),
+        departed: (room, outcome) => announceDeparture(bus, watch, room, outcome, 'disconnected'),
+      });
       server.listen(options.port, options.host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;

@@ -7,6 +7,7 @@ import {
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
   type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RequestId, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
+import type { JoinRefusal } from '../bus/room-bus.ts';
 import type { Connection } from './connection.ts';
 import type { HubCore } from './hub-core.ts';
 import type { JoinAuthorization } from './join-token.ts';
@@ -37,17 +38,15 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (conn.retired) return; // another connection resumed the session while we waited: it speaks for it now
 
   const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role };
-  let outcome = await core.bus.join(msg.room, me);
+  const record = { resumeToken: session.resumeToken, address: session.address, serverPeer: session.serverPeer };
+  let outcome = await core.bus.join(msg.room, me, record);
   // A room (or the hub) that is full only because of absent peers makes room for a present one.
-  for (let tries = 0; !outcome.ok && tries < MAX_YIELDS_PER_JOIN && !session.ended; tries++) {
+  for (let tries = 0; !outcome.ok && outcome.code !== 'room-served' && tries < MAX_YIELDS_PER_JOIN && !session.ended; tries++) {
     const yielded = outcome.code === 'room-full' ? await core.sessions.yieldSeatIn(msg.room) : await core.sessions.yieldRoom();
     if (!yielded) break;
-    outcome = await core.bus.join(msg.room, me);
+    outcome = await core.bus.join(msg.room, me, record);
   }
-  if (!outcome.ok) {
-    const why = outcome.code === 'room-full' ? `room has ${options.maxPeersPerRoom} peers` : `hub has ${options.maxRooms} rooms`;
-    return conn.sendError(outcome.code, why, msg.id);
-  }
+  if (!outcome.ok) return conn.sendError(outcome.code, JOIN_REFUSALS[outcome.code](options), msg.id);
   if (session.ended || conn.retired) {
     // The socket went away for good, or another connection took the session over, while the bus answered:
     // undo, so nobody sees a ghost and the new connection is not answered for a request it never made.
@@ -68,8 +67,14 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   });
   // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
   core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
-  core.watch.joined(msg.room, me, outcome.others);
+  core.watch.joined(msg.room, me, outcome.opened);
 }
+
+const JOIN_REFUSALS: Record<JoinRefusal, (options: HubCore['options']) => string> = {
+  'room-full': (o) => `room has ${o.maxPeersPerRoom} peers`,
+  'hub-full': (o) => `the hubs hold ${o.maxRooms} rooms`,
+  'room-served': () => 'another server peer serves this room',
+};
 
 /** Spends one of the address's joins; answers rate-limited and resolves false when there is none left. */
 async function joinBudget(core: HubCore, conn: Connection, ref: RequestId | undefined): Promise<boolean> {
@@ -95,7 +100,8 @@ async function watchRooms(core: HubCore, conn: Connection, msg: WatchRoomsMessag
   if (conn.retired) return;
   const limits = conn.promoteToServerPeer();
   core.watch.add(conn.session);
-  const rooms = core.watch.openRooms();
+  const rooms = await core.watch.openRooms();
+  if (conn.retired) return;
   conn.send({ type: 'watching', ...(msg.id === undefined ? {} : { ref: msg.id }), rooms, limits });
 }
 
@@ -149,7 +155,12 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
 
 async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Promise<void> {
   const fresh = conn.session;
-  const target = core.sessions.findByToken(msg.token);
+  // Held here, or (several hubs) taken over from the hub that holds it.
+  let target = core.sessions.findByToken(msg.token);
+  if (target === undefined && fresh.rooms.size === 0) {
+    target = await core.sessions.claim(msg.token, msg.received);
+    if (conn.retired) return; // cut off (slow reader) meanwhile: the session waits in its grace for the next resume
+  }
   if (target === undefined || target === fresh) {
     return resumeFailed(core, conn, 'no session to resume for this token: join afresh', msg.id);
   }
@@ -160,7 +171,7 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     return resumeFailed(core, conn, `frames after ${msg.received} are no longer all kept: join afresh`, msg.id);
   }
 
-  // Nothing above awaited: the target is alive and becomes this connection's session at once. The fresh
+  // Nothing since the target was found awaited: the target is alive and becomes this connection's session at once. The fresh
   // session this connection started with never joined a room: it ends without telling anybody.
   const stale = target.socket;
   if (stale !== null) {

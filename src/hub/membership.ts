@@ -1,16 +1,19 @@
 /** Room membership steps shared by the handlers and the session life cycle. */
-import type { RoomBus } from '../bus/room-bus.ts';
+import type { LeaveOutcome, RoomBus } from '../bus/room-bus.ts';
 import { encodeHubMessage, type PeerLeftReason } from '../protocol/index.ts';
 import type { RoomWatch } from './room-watch.ts';
 import type { Session } from './session.ts';
 
 /** Takes a peer out of a room, tells the members who remain, and the watchers if the room closed. */
 export async function leaveRoom(bus: RoomBus, watch: RoomWatch, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
-  const member = bus.members(room).find((p) => p.peerId === peerId) ?? { peerId, name: '', role: 'peer' as const };
-  if (await bus.leave(room, peerId)) {
-    bus.broadcast(room, encodeHubMessage({ type: 'peer-left', room, peerId, reason }));
-    watch.left(room, member, reason);
-  }
+  const outcome = await bus.leave(room, peerId);
+  if (outcome !== undefined) announceDeparture(bus, watch, room, outcome, reason);
+}
+
+/** A member has left `room` (here, or on a dead hub this hub cleaned up): its room mates and watchers hear of it. */
+export function announceDeparture(bus: RoomBus, watch: RoomWatch, room: string, outcome: LeaveOutcome, reason: PeerLeftReason): void {
+  bus.broadcast(room, encodeHubMessage({ type: 'peer-left', room, peerId: outcome.member.peerId, reason }));
+  watch.left(room, outcome, reason);
 }
 
 /**

@@ -16,7 +16,11 @@ export class ReplayBuffer {
   constructor(
     private readonly maxFrames: number,
     private readonly maxChars: number,
-  ) {}
+    /** Frames already numbered elsewhere: a session taken over from another hub goes on from its client's count. */
+    lastSeq = 0,
+  ) {
+    this.firstSeq = lastSeq + 1;
+  }
 
   get length(): number {
     return this.frames.length - this.head;

@@ -1,17 +1,20 @@
 /**
  * What the hub tracks about rooms beyond membership:
  * - who hears about rooms opening and closing (server peers): a room opens when its first peer (role
- *   `peer`) joins and closes when its last one leaves; server peers do not keep it open;
+ *   `peer`) joins and closes when its last one leaves; server peers do not keep it open. A room whose
+ *   server peer left while peers stay is offered again (`room-opened`): each room has one server peer;
  * - each room's topology: a star through the server peer when it has more than meshLimit peers and a
- *   server peer is in it, else a full mesh. Members are told when it changes.
+ *   server peer is in it, else a full mesh. Members are told when it changes. With several hubs, each hub
+ *   decides from the same membership and tells its own members.
  */
-import type { RoomBus } from '../bus/room-bus.ts';
+import type { LeaveOutcome, RoomBus } from '../bus/room-bus.ts';
 import { encodeHubMessage, type PeerInfo, type PeerLeftReason, type Topology } from '../protocol/index.ts';
 import type { HubEvents } from './hub-events.ts';
 import type { Session } from './session.ts';
 
 export class RoomWatch {
   private readonly watchers = new Set<Session>();
+  /** Rooms whose members were last told `star`. */
   private readonly stars = new Set<string>();
 
   constructor(
@@ -28,47 +31,53 @@ export class RoomWatch {
     this.watchers.delete(session);
   }
 
-  /** Rooms with at least one peer. */
-  openRooms(): string[] {
-    return this.bus.roomNames().filter((room) => this.bus.members(room).some((p) => p.role === 'peer'));
+  /** Rooms with at least one peer, on every hub. */
+  openRooms(): Promise<string[]> {
+    return this.bus.openRooms();
   }
 
   topology(room: string): Topology {
-    return this.stars.has(room) ? 'star' : 'mesh';
+    const members = this.bus.members(room);
+    const peers = members.filter((p) => p.role === 'peer').length;
+    return peers > this.meshLimit && members.some((p) => p.role === 'server') ? 'star' : 'mesh';
   }
 
-  joined(room: string, member: PeerInfo, others: PeerInfo[]): void {
-    const opened = member.role === 'peer' && !others.some((p) => p.role === 'peer');
+  /** A member joined through this hub. */
+  joined(room: string, member: PeerInfo, opened: boolean): void {
     if (opened) {
       this.tell('room-opened', room);
       this.events.emit('room-started', { room });
     }
     this.events.emit('peer-joined', { room, peerId: member.peerId, name: member.name, role: member.role });
-    this.updateTopology(room);
+    this.membersChanged(room);
   }
 
-  left(room: string, member: PeerInfo, reason: PeerLeftReason): void {
+  /** A member left through this hub (or this hub cleaned up after a dead one). */
+  left(room: string, outcome: LeaveOutcome, reason: PeerLeftReason): void {
+    const { member } = outcome;
     this.events.emit('peer-left', { room, peerId: member.peerId, name: member.name, role: member.role, reason });
-    if (member.role === 'peer' && !this.bus.members(room).some((p) => p.role === 'peer')) {
+    if (outcome.closed) {
       this.tell('room-closed', room);
       this.events.emit('room-finished', { room });
     }
-    this.updateTopology(room);
+    if (outcome.reoffered) this.tell('room-opened', room);
+    this.membersChanged(room);
   }
 
-  private updateTopology(room: string): void {
-    const members = this.bus.members(room);
-    const peers = members.filter((p) => p.role === 'peer').length;
-    const star = peers > this.meshLimit && members.some((p) => p.role === 'server');
-    if (star === this.stars.has(room)) return;
-    if (star) this.stars.add(room);
-    else this.stars.delete(room);
-    this.bus.broadcast(room, encodeHubMessage({ type: 'topology', room, topology: star ? 'star' : 'mesh' }));
-  }
-
-  private tell(type: 'room-opened' | 'room-closed', room: string): void {
+  /** Another hub opened or closed a room, or offered it again: this hub's watchers hear of it. */
+  tell(type: 'room-opened' | 'room-closed', room: string): void {
     if (this.watchers.size === 0) return;
     const frame = encodeHubMessage({ type, room });
     for (const session of this.watchers) session.deliver(frame);
+  }
+
+  /** Tells this hub's members of the room when its topology changed. */
+  membersChanged(room: string): void {
+    const topology = this.topology(room);
+    const star = topology === 'star';
+    if (star === this.stars.has(room)) return;
+    if (star) this.stars.add(room);
+    else this.stars.delete(room);
+    this.bus.broadcastLocal(room, encodeHubMessage({ type: 'topology', room, topology }));
   }
 }

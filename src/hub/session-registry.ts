@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import { v4 as uuidv4 } from 'uuid';
 import type { RoomBus } from '../bus/room-bus.ts';
-import type { PeerLeftReason } from '../protocol/index.ts';
+import { CLOSE_CODES, type PeerLeftReason } from '../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { leaveRoom, removeFromRoom } from './membership.ts';
 import type { RoomWatch } from './room-watch.ts';
-import { Session, type SessionLimits } from './session.ts';
+import { Session, type SessionEvents, type SessionLimits } from './session.ts';
 
 /** RFC 6455 §7.4.1: 1000 normal closure; 1005 a close frame without a code (what `ws.close()` sends). */
 const DELIBERATE_CLOSE_CODES = new Set([1000, 1005]);
@@ -67,25 +67,65 @@ export class SessionRegistry {
   }
 
   create(address: string): Session {
-    const session = new Session(uuidv4(), newResumeToken(), address, this.options, {
-      overflow: (s) => {
-        this.logger.warn({ peerId: s.peerId }, 'resume buffer full while disconnected; ending session');
-        void this.end(s, 'disconnected');
-      },
-      socketLost: (s, socket, code) => {
-        this.logger.warn({ peerId: s.peerId, code }, 'slow consumer cut off');
-        s.owner?.retire(); // ws still reads while its close handshake runs: that connection speaks for nobody now
-        this.onSlowConsumer();
-        this.socketClosed(s, socket, code);
-      },
-    });
+    return this.add(new Session(uuidv4(), newResumeToken(), address, this.options, this.sessionEvents));
+  }
+
+  private readonly sessionEvents: SessionEvents = {
+    overflow: (s) => {
+      this.logger.warn({ peerId: s.peerId }, 'resume buffer full while disconnected; ending session');
+      void this.end(s, 'disconnected');
+    },
+    socketLost: (s, socket, code) => {
+      this.logger.warn({ peerId: s.peerId, code }, 'slow consumer cut off');
+      s.owner?.retire(); // ws still reads while its close handshake runs: that connection speaks for nobody now
+      this.onSlowConsumer();
+      this.socketClosed(s, socket, code);
+    },
+  };
+
+  private add(session: Session): Session {
     this.byPeerId.set(session.peerId, session);
     this.byToken.set(session.resumeToken, session);
-    let mine = this.byAddress.get(address);
-    if (mine === undefined) this.byAddress.set(address, (mine = new Set()));
+    let mine = this.byAddress.get(session.address);
+    if (mine === undefined) this.byAddress.set(session.address, (mine = new Set()));
     mine.add(session);
     this.bus.attach(session.peerId, session.deliver);
     return session;
+  }
+
+  /**
+   * Takes over the session of `token` from the hub that holds it (several hubs): the session comes here
+   * absent, in its grace, and the resuming connection attaches to it. Undefined when no hub holds it.
+   */
+  async claim(token: string, received: number): Promise<Session | undefined> {
+    let claimed: Session | undefined;
+    const found = await this.bus.claimSession(token, received, (handover) => {
+      const session = new Session(handover.peerId, handover.resumeToken, handover.address, this.options, this.sessionEvents, received);
+      session.serverPeer = handover.serverPeer;
+      for (const [room, name] of handover.rooms) session.rooms.set(room, name);
+      this.add(session);
+      for (const frame of handover.frames) session.deliver(frame);
+      this.startGrace(session);
+      claimed = session;
+      return session.deliver;
+    });
+    return found ? claimed : undefined;
+  }
+
+  /**
+   * Another hub takes this session over (its client resumed there): it stops here without a departure,
+   * its socket (if any, half-open) closed as replaced. Answers the frames after `received`, or null.
+   */
+  handOver(peerId: string, received: number): string[] | null {
+    const session = this.byPeerId.get(peerId);
+    if (session === undefined || session.ended) return null;
+    const frames = session.framesAfter(received);
+    const stale = session.socket;
+    session.owner?.retire();
+    session.detach();
+    stale?.close(CLOSE_CODES.replaced, 'resumed on another hub');
+    this.drop(session);
+    return frames;
   }
 
   /** A session still waiting for its resume, or still connected (a half-open socket being replaced). */
@@ -99,6 +139,7 @@ export class SessionRegistry {
     this.byToken.delete(session.resumeToken);
     session.resumeToken = newResumeToken();
     this.byToken.set(session.resumeToken, session);
+    this.bus.rotateToken(session.peerId, session.resumeToken);
   }
 
   /** The session has a socket again (a resume): it is present, and holds its seats. */
@@ -124,8 +165,14 @@ export class SessionRegistry {
       void this.end(session, 'disconnected');
       return;
     }
+    this.startGrace(session);
+  }
+
+  /** The session is absent from now on: its seats yield first, and it ends unless resumed within resumeGraceMs. */
+  private startGrace(session: Session): void {
     this.absent.delete(session); // re-inserted: newest departure last
     this.absent.add(session);
+    clearTimeout(session.graceTimer);
     session.graceTimer = setTimeout(() => void this.end(session, 'disconnected'), this.options.resumeGraceMs);
     session.graceTimer.unref();
   }
@@ -177,6 +224,18 @@ export class SessionRegistry {
   /** Removes the session and tells its rooms it has left. Idempotent. */
   async end(session: Session, reason: PeerLeftReason): Promise<void> {
     if (session.ended) return;
+    const rooms = this.drop(session);
+    try {
+      await Promise.all(rooms.map((room) => leaveRoom(this.bus, this.watch, session.peerId, room, reason)));
+      if (rooms.length > 0) await this.bus.forgetSession(session.peerId);
+    } catch (err) {
+      // Redis failed: the session is gone here; when Redis answers again, the hub removes what it still has.
+      this.logger.warn({ peerId: session.peerId, err: (err as Error).message }, 'session ended; its rooms are repaired when the bus answers');
+    }
+  }
+
+  /** Forgets the session on this hub, and returns the rooms it was in. */
+  private drop(session: Session): string[] {
     session.ended = true;
     clearTimeout(session.graceTimer);
     this.byPeerId.delete(session.peerId);
@@ -189,7 +248,7 @@ export class SessionRegistry {
     this.watch.remove(session);
     const rooms = [...session.rooms.keys()];
     session.rooms.clear();
-    await Promise.all(rooms.map((room) => leaveRoom(this.bus, this.watch, session.peerId, room, reason)));
+    return rooms;
   }
 
   /** Shutdown: no more grace periods; sessions end with the process. */

@@ -48,8 +48,10 @@ export class Session {
     readonly address: string,
     private readonly limits: SessionLimits,
     private readonly events: SessionEvents,
+    /** Frames numbered before this hub held the session (taken over from another hub), else 0. */
+    lastSeq = 0,
   ) {
-    this.replay = new ReplayBuffer(limits.resumeBufferMaxMessages, limits.resumeBufferMaxBytes);
+    this.replay = new ReplayBuffer(limits.resumeBufferMaxMessages, limits.resumeBufferMaxBytes, lastSeq);
   }
 
   /** Number of the last frame sent (or kept) for this session. */

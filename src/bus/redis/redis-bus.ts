@@ -1,0 +1,426 @@
+/**
+ * The bus for several hubs sharing one Redis (`--redis-url`). Redis holds membership, sessions and hub
+ * liveness; its pub/sub carries frames between hubs. Routing is by subscription: a hub subscribes to the
+ * channel of each peer it holds and of each room it has members in, so a frame to one peer is one PUBLISH
+ * that reaches the one hub holding it, and a frame to a room reaches only hubs with members there; the
+ * cost of a message does not grow with the number of hubs. Frames between peers on the same hub never
+ * touch Redis.
+ *
+ * Order: one connection publishes (scripts included) and one subscribes, and Redis delivers to each
+ * subscriber in the order it ran the publishes, so frames from one sender to one receiver keep their order,
+ * whichever channels they take; a handover marker on the peer's channel cuts that one order in two exactly:
+ * what came before it stays with the previous hub (which hands it over), what came after is the new hub's.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Redis as RedisClient } from 'ioredis';
+import type { PeerInfo } from '../../protocol/index.ts';
+import type {
+  BusHealth, BusListener, BusLimits, BusStats, Deliver, JoinOutcome, JoinRefusal, LeaveOutcome, RoomBus, SessionHandover, SessionRecord,
+} from '../room-bus.ts';
+import {
+  handoverAnswer, handoverMarker, readHandoverAnswer, readHandoverMarker, readRoomEvent, readRoomFrame, readRoomsEvent, roomFrame,
+} from './channel-messages.ts';
+import { HubLiveness } from './hub-liveness.ts';
+import { CLAIM, FORGET, JOIN, LEAVE, RedisNames, ROTATE } from './redis-scripts.ts';
+import { RoomReplicas, type Replica } from './room-replicas.ts';
+
+export interface RedisBusOptions extends BusLimits {
+  redisUrl: string;
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  hubTtlMs: number;
+  handoverTimeoutMs: number;
+  resumeGraceMs: number;
+  /** Frames kept for a session while another hub hands it over (beyond: dropped, as a dead hub's would be). */
+  resumeBufferMaxMessages: number;
+}
+
+export interface BusLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+type Scripted = RedisClient & {
+  rwJoin(...args: (string | number)[]): Promise<[string, number?, number?, string[]?]>;
+  rwLeave(...args: string[]): Promise<[string?, number?, number?]>;
+  rwForget(...args: string[]): Promise<number>;
+  rwRotate(...args: string[]): Promise<number>;
+  rwClaim(...args: string[]): Promise<[string?, string?, number?, string?, string?, string[]?]>;
+};
+
+export class RedisBus implements RoomBus {
+  /** This hub in Redis: a new id per process, so a restarted hub never inherits a dead one's sessions. */
+  readonly hubId = randomUUID();
+  readonly names: RedisNames;
+  private redis!: Scripted;
+  private sub!: RedisClient;
+  private listener!: BusListener;
+  private liveness!: HubLiveness;
+  private readonly endpoints = new Map<string, Deliver>();
+  /** Rooms of each peer connected here, and what other hubs need to resume its session. */
+  private readonly local = new Map<string, { rooms: Set<string>; record: SessionRecord }>();
+  private readonly replicas = new RoomReplicas();
+  /** Sessions this hub is taking over: the answer awaited from the previous hub, and the marker's arrival. */
+  private readonly handovers = new Map<string, { answered: (frames: string[] | null) => void; marked: () => void }>();
+  private closed = false;
+
+  constructor(private readonly options: RedisBusOptions, private readonly logger: BusLogger) {
+    this.names = new RedisNames(options.redisKeyPrefix);
+  }
+
+  async start(listener: BusListener): Promise<void> {
+    this.listener = listener;
+    const { Redis } = await import('ioredis'); // only hubs with --redis-url load it
+    const common = {
+      lazyConnect: true,
+      commandTimeout: this.options.redisCommandTimeoutMs,
+      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 3_000), // backoff to 3 s
+    };
+    // No offline queue: while Redis is away, a command fails at once instead of waiting (internal-error).
+    this.redis = new Redis(this.options.redisUrl, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 }) as Scripted;
+    this.sub = new Redis(this.options.redisUrl, { ...common, autoResubscribe: true });
+    for (const [name, lua] of [['rwJoin', JOIN], ['rwLeave', LEAVE], ['rwForget', FORGET], ['rwRotate', ROTATE], ['rwClaim', CLAIM]] as const) {
+      this.redis.defineCommand(name, { numberOfKeys: 0, lua });
+    }
+    for (const client of [this.redis, this.sub]) client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis connection error'));
+    this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.liveness = new HubLiveness(this.redis, this.names, this.hubId, this.options, this.logger, {
+      reregister: (lostData) => this.reregister(lostData),
+      reap: (peerId, deadHub) => this.reap(peerId, deadHub),
+    });
+    await Promise.all([this.redis.connect(), this.sub.connect()]);
+    await this.sub.subscribe(this.names.hubChannel(this.hubId), this.names.roomsChannel);
+    await this.liveness.start();
+  }
+
+  health(): BusHealth {
+    return this.liveness?.up ? 'up' : 'down';
+  }
+
+  /** For the per-address rate limiters, which keep their counters in the same Redis. */
+  get client(): RedisClient {
+    return this.redis;
+  }
+
+  async join(room: string, member: PeerInfo, session: SessionRecord): Promise<JoinOutcome> {
+    this.liveness.ensureUp();
+    const replica = this.follow(room);
+    replica.pending++;
+    try {
+      await replica.subscribed;
+      await this.followPeer(member.peerId, session);
+      const [status, v, opened, others] = await this.redis.rwJoin(...this.joinArgs(room, member, session, false));
+      if (status !== 'ok') {
+        if (status === 'moved') throw new Error(`session ${member.peerId} belongs to another hub`);
+        return { ok: false, code: status as JoinRefusal };
+      }
+      const peers = others!.map((json) => JSON.parse(json) as PeerInfo);
+      this.replicas.snapshot(room, v!, [...peers, member]);
+      replica.local.add(member.peerId);
+      this.local.get(member.peerId)?.rooms.add(room);
+      return { ok: true, others: peers, opened: opened === 1 };
+    } finally {
+      replica.pending--;
+      this.release(room);
+    }
+  }
+
+  async leave(room: string, peerId: string): Promise<LeaveOutcome | undefined> {
+    this.local.get(peerId)?.rooms.delete(room);
+    const replica = this.replicas.get(room);
+    replica?.members.delete(peerId); // its event follows; this hub stops counting the peer at once
+    replica?.local.delete(peerId);
+    this.release(room);
+    this.liveness.ensureUp();
+    return this.leaveAs(room, peerId, this.hubId);
+  }
+
+  async openRooms(): Promise<string[]> {
+    this.liveness.ensureUp();
+    return this.redis.smembers(this.names.openRooms);
+  }
+
+  isMember(room: string, peerId: string): boolean {
+    return this.replicas.get(room)?.members.has(peerId) ?? false;
+  }
+
+  members(room: string): PeerInfo[] {
+    return [...(this.replicas.get(room)?.members.values() ?? [])];
+  }
+
+  memberCount(room: string): number {
+    return this.replicas.get(room)?.members.size ?? 0;
+  }
+
+  roomNames(): string[] {
+    return [...this.replicas.names()];
+  }
+
+  attach(peerId: string, deliver: Deliver): void {
+    this.endpoints.set(peerId, deliver);
+  }
+
+  detach(peerId: string): void {
+    this.endpoints.delete(peerId);
+    const mine = this.local.get(peerId);
+    if (mine === undefined) return;
+    this.local.delete(peerId);
+    for (const room of mine.rooms) {
+      this.replicas.get(room)?.local.delete(peerId);
+      this.release(room);
+    }
+    this.sub.unsubscribe(this.names.peerChannel(peerId)).catch(() => {}); // a dead connection has no subscriptions left
+  }
+
+  sendTo(peerId: string, frame: string): boolean {
+    const deliver = this.endpoints.get(peerId);
+    if (deliver !== undefined) {
+      deliver(frame);
+      return true;
+    }
+    this.publish(this.names.peerChannel(peerId), `F${frame}`);
+    return true;
+  }
+
+  broadcast(room: string, frame: string, exceptPeerId?: string): void {
+    const replica = this.replicas.get(room);
+    if (replica !== undefined) this.deliverLocal(replica, frame, exceptPeerId);
+    // No copy: this hub's last member here just left (a peer-left): the others are all elsewhere.
+    if (replica === undefined || replica.remote) this.publish(this.names.roomChannel(room), roomFrame(this.hubId, exceptPeerId, frame));
+  }
+
+  broadcastLocal(room: string, frame: string, exceptPeerId?: string): void {
+    const replica = this.replicas.get(room);
+    if (replica !== undefined) this.deliverLocal(replica, frame, exceptPeerId);
+  }
+
+  async claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean> {
+    this.liveness.ensureUp();
+    const newToken = randomBytes(32).toString('base64url');
+    const [peerId, previousHub, previousAlive, address, serverPeer, rooms] = await this.redis.rwClaim(
+      this.names.prefix, tokenHash(resumeToken), this.hubId, tokenHash(newToken),
+    );
+    if (peerId === undefined) return false;
+    const record: SessionRecord = { resumeToken: newToken, address: address!, serverPeer: serverPeer === '1' };
+    // From the marker on (or at once, when the previous hub is dead), what reaches the peer is kept here.
+    let afterMarker = previousAlive !== 1;
+    const arrived: string[] = [];
+    const requestId = randomUUID();
+    this.endpoints.set(peerId, (frame) => {
+      if (afterMarker && arrived.length < this.options.resumeBufferMaxMessages) arrived.push(frame);
+    });
+    const replicas = rooms!.map((room) => this.follow(room));
+    for (const replica of replicas) replica.pending++;
+    let adopted = false;
+    try {
+      await Promise.all(replicas.map((r) => r.subscribed));
+      await this.followPeer(peerId, record);
+      await this.refresh(rooms!.filter((room) => this.replicas.get(room)!.queue !== null));
+      rooms!.forEach((room, i) => {
+        replicas[i]!.local.add(peerId);
+        this.local.get(peerId)!.rooms.add(room);
+      });
+      let kept: string[] = [];
+      if (previousAlive === 1) {
+        const answer = new Promise<string[] | null>((resolve) => {
+          this.handovers.set(requestId, { answered: resolve, marked: () => (afterMarker = true) });
+          setTimeout(() => resolve(null), this.options.handoverTimeoutMs).unref();
+        });
+        this.publish(this.names.peerChannel(peerId), handoverMarker(requestId, this.hubId, received));
+        kept = (await answer) ?? [];
+        if (kept.length === 0) this.logger.info({ peerId, previousHub }, 'handover: the previous hub kept no frames for the session, or did not answer');
+      }
+      const names = new Map(rooms!.map((room) => [room, this.replicas.get(room)?.members.get(peerId)?.name ?? '']));
+      const deliver = adopt({ peerId, resumeToken: newToken, address: address!, serverPeer: record.serverPeer, rooms: names, frames: [...kept, ...arrived] });
+      this.endpoints.set(peerId, deliver);
+      adopted = true;
+      return true;
+    } finally {
+      this.handovers.delete(requestId);
+      if (!adopted) {
+        // Redis failed on the way: the session is claimed for this hub, which cannot serve it: end it.
+        this.detach(peerId);
+        this.reap(peerId, this.hubId).catch((err: Error) => this.logger.warn({ peerId, err: err.message }, 'redis: a half-claimed session waits for the next repair'));
+      }
+      for (const replica of replicas) replica.pending--;
+      for (const room of rooms!) this.release(room);
+    }
+  }
+
+  rotateToken(peerId: string, resumeToken: string): void {
+    const mine = this.local.get(peerId);
+    if (mine === undefined) return;
+    mine.record = { ...mine.record, resumeToken };
+    this.redis.rwRotate(this.names.prefix, peerId, this.hubId, tokenHash(resumeToken))
+      .catch((err: Error) => this.logger.warn({ peerId, err: err.message }, 'redis: resume token not rotated (the old one still resumes on other hubs)'));
+  }
+
+  async forgetSession(peerId: string): Promise<void> {
+    await this.redis.rwForget(this.names.prefix, peerId, this.hubId);
+  }
+
+  stats(): BusStats {
+    let members = 0;
+    for (const [, replica] of this.replicas.all()) members += replica.local.size;
+    return { rooms: this.replicas.size, members };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed || this.redis === undefined) return;
+    this.closed = true;
+    await this.liveness.close();
+    this.sub.disconnect();
+    this.redis.disconnect();
+  }
+
+  // ---- inside ----
+
+  private joinArgs(room: string, member: PeerInfo, session: SessionRecord, force: boolean): (string | number)[] {
+    const { options } = this;
+    return [
+      this.names.prefix, room, member.peerId, JSON.stringify(member), member.role, options.maxPeersPerRoom, options.maxRooms,
+      this.hubId, tokenHash(session.resumeToken), session.address, session.serverPeer ? '1' : '0', force ? '1' : '0',
+    ];
+  }
+
+  private async leaveAs(room: string, peerId: string, ownerHub: string): Promise<LeaveOutcome | undefined> {
+    const [member, closed, reoffered] = await this.redis.rwLeave(this.names.prefix, room, peerId, ownerHub, this.hubId);
+    if (member === undefined) return undefined;
+    return { member: JSON.parse(member) as PeerInfo, closed: closed === 1, reoffered: reoffered === 1 };
+  }
+
+  /** This hub's copy of a room, subscribing to the room's channel when it is new. */
+  private follow(room: string): Replica {
+    const { replica, fresh } = this.replicas.follow(room);
+    if (fresh) replica.subscribed = this.sub.subscribe(this.names.roomChannel(room)).then(() => {});
+    return replica;
+  }
+
+  private release(room: string): void {
+    if (this.replicas.release(room)) {
+      this.listener.roomChanged(room); // its topology is no longer this hub's to tell
+      this.sub.unsubscribe(this.names.roomChannel(room)).catch(() => {});
+    }
+  }
+
+  /** Subscribes to a peer's channel (once: at its first room here, or when its session comes here). */
+  private async followPeer(peerId: string, record: SessionRecord): Promise<void> {
+    const mine = this.local.get(peerId);
+    if (mine !== undefined) {
+      mine.record = record;
+      return;
+    }
+    this.local.set(peerId, { rooms: new Set(), record });
+    await this.sub.subscribe(this.names.peerChannel(peerId));
+  }
+
+  /** Reads rooms' members from Redis into their copies (after subscribing, so nothing newer is missed). */
+  private async refresh(rooms: string[]): Promise<void> {
+    if (rooms.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const room of rooms) pipeline.hgetall(this.names.room(room));
+    const results = (await pipeline.exec()) ?? [];
+    rooms.forEach((room, i) => {
+      const [err, fields] = results[i] ?? [];
+      if (err) throw err;
+      const hash = fields as Record<string, string>;
+      const members = Object.entries(hash).filter(([k]) => !k.startsWith('#')).map(([, json]) => JSON.parse(json) as PeerInfo);
+      this.replicas.snapshot(room, Number(hash['#v'] ?? 0), members);
+      this.listener.roomChanged(room);
+    });
+  }
+
+  private deliverLocal(replica: Replica, frame: string, exceptPeerId: string | undefined): void {
+    for (const peerId of replica.local) if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.(frame);
+  }
+
+  private publish(channel: string, message: string, onSent?: () => void): void {
+    this.redis.publish(channel, message).then(onSent, (err: Error) => {
+      // Lost at the hub level, as on a dead hub: room clients' links resend what is not acknowledged.
+      this.logger.warn({ channel, err: err.message }, 'redis publish failed');
+      onSent?.();
+    });
+  }
+
+  private onMessage(channel: string, message: string): void {
+    try {
+      this.dispatch(channel, message);
+    } catch (err) {
+      this.logger.error({ channel, err: (err as Error).message }, 'bad message on a redis channel');
+    }
+  }
+
+  private dispatch(channel: string, message: string): void {
+    const { names } = this;
+    const kind = message[0];
+    if (channel === names.roomsChannel) {
+      const event = readRoomsEvent(message);
+      if (event.origin === this.hubId) return; // told here already, by the hub that made the change
+      if (event.kind === 'opened') this.listener.roomOpened(event.room);
+      else this.listener.roomClosed(event.room);
+      return;
+    }
+    if (kind === 'F') return void this.endpoints.get(channel.slice(names.peerChannel('').length))?.(message.slice(1));
+    if (kind === 'B') {
+      const replica = this.replicas.get(channel.slice(names.roomChannel('').length));
+      const { origin, except, frame } = readRoomFrame(message);
+      if (replica !== undefined && origin !== this.hubId) this.deliverLocal(replica, frame, except);
+      return;
+    }
+    if (kind === 'J' || kind === 'L') {
+      const room = channel.slice(names.roomChannel('').length);
+      if (this.replicas.apply(room, readRoomEvent(message)!)) this.listener.roomChanged(room);
+      return;
+    }
+    if (kind === 'H') return this.onHandoverMarker(channel.slice(names.peerChannel('').length), message);
+    if (kind === 'R') {
+      const { requestId, frames } = readHandoverAnswer(message);
+      this.handovers.get(requestId)?.answered(frames);
+    }
+  }
+
+  /** Another hub takes over a peer this hub holds: hand over what the client has not confirmed. */
+  private onHandoverMarker(peerId: string, message: string): void {
+    const { requestId, hub, received } = readHandoverMarker(message);
+    if (hub === this.hubId) return void this.handovers.get(requestId)?.marked(); // ours: from here on, frames are ours
+    const frames = this.endpoints.has(peerId) ? this.listener.handOver(peerId, received) : null;
+    this.detach(peerId); // handOver detached it already if it was here; a copy of its rooms may remain
+    this.publish(this.names.hubChannel(hub), handoverAnswer(requestId, frames));
+  }
+
+  /**
+   * Makes Redis hold what this hub holds again: after an outage (a timed-out command may have run later, or
+   * not at all) or after Redis lost its data. Every membership of a session here is written back (no
+   * event when it is there already), memberships Redis has for sessions this hub no longer holds are
+   * removed as departures, and, when Redis lost its data, every room copy is read again.
+   */
+  private async reregister(lostData: boolean): Promise<void> {
+    if (lostData) this.replicas.resetVersions();
+    for (const [peerId, mine] of this.local) {
+      for (const room of mine.rooms) {
+        const member = this.replicas.get(room)?.members.get(peerId);
+        if (member !== undefined) await this.redis.rwJoin(...this.joinArgs(room, member, mine.record, true));
+      }
+    }
+    const owned = await this.redis.smembers(this.names.hubSessions(this.hubId));
+    for (const peerId of owned) if (!this.local.has(peerId)) await this.reap(peerId, this.hubId);
+    await this.refresh([...this.replicas.names()]);
+  }
+
+  /** Takes a session a hub (dead, or this one after an outage) no longer holds out of its rooms, and forgets it. */
+  private async reap(peerId: string, ownerHub: string): Promise<void> {
+    const session = await this.redis.hgetall(this.names.session(peerId));
+    if (session.hub !== undefined && session.hub !== ownerHub) return; // resumed on another hub meanwhile
+    for (const field of Object.keys(session)) {
+      if (!field.startsWith('r:')) continue;
+      const room = field.slice(2);
+      const outcome = await this.leaveAs(room, peerId, ownerHub);
+      if (outcome !== undefined) this.listener.departed(room, outcome);
+    }
+    await this.redis.rwForget(this.names.prefix, peerId, ownerHub);
+    await this.redis.srem(this.names.hubSessions(ownerHub), peerId);
+  }
+}
