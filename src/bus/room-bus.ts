@@ -36,6 +36,8 @@ export interface SessionRecord {
   /** Client address key the per-address limits count the session under. */
   address: string;
   serverPeer: boolean;
+  /** A server peer that watches rooms (room-opened, room-closed): it does so on the hub it resumes on too. */
+  watching: boolean;
 }
 
 export interface BusLimits {
@@ -55,6 +57,7 @@ export interface SessionHandover {
   resumeToken: string;
   address: string;
   serverPeer: boolean;
+  watching: boolean;
   /** room -> the name the peer joined it with */
   rooms: Map<string, string>;
   /**

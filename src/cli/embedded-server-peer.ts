@@ -26,7 +26,8 @@ export function startEmbeddedServerPeer(o: { url: string; secret: string; histor
     const args = ['server-peer', '--url', o.url, '--history-size', String(o.historySize), '--history-max-bytes', String(o.historyMaxBytes)];
     child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: o.secret },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // The IPC channel closes when the hub dies, even by SIGKILL: the server peer then stops too, not orphaned.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const started = Date.now();
     child.once('exit', (code, signal) => {

@@ -28,6 +28,7 @@ export async function runServerPeerCommand(argv: string[]): Promise<number> {
   await new Promise<void>((done) => {
     process.once('SIGTERM', done);
     process.once('SIGINT', done);
+    process.once('disconnect', done); // started by a hub (an IPC channel) that has gone
   });
   await peer.close();
   return 0;

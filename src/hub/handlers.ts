@@ -38,7 +38,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (conn.retired) return; // another connection resumed the session while we waited: it speaks for it now
 
   const me: PeerInfo = { peerId: session.peerId, name: auth.name ?? msg.name ?? '', role };
-  const record = { resumeToken: session.resumeToken, address: session.address, serverPeer: session.serverPeer };
+  const record = { resumeToken: session.resumeToken, address: session.address, serverPeer: session.serverPeer, watching: core.watch.has(session) };
   let outcome = await core.bus.join(msg.room, me, record);
   // A room (or the hub) that is full only because of absent peers makes room for a present one.
   for (let tries = 0; !outcome.ok && outcome.code !== 'room-served' && tries < MAX_YIELDS_PER_JOIN && !session.ended; tries++) {

@@ -27,6 +27,10 @@ export class RoomWatch {
     this.watchers.add(session);
   }
 
+  has(session: Session): boolean {
+    return this.watchers.has(session);
+  }
+
   remove(session: Session): void {
     this.watchers.delete(session);
   }

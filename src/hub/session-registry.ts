@@ -102,6 +102,7 @@ export class SessionRegistry {
     const found = await this.bus.claimSession(token, received, (handover) => {
       const session = new Session(handover.peerId, handover.resumeToken, handover.address, this.options, this.sessionEvents, received);
       session.serverPeer = handover.serverPeer;
+      if (handover.watching) this.watch.add(session);
       for (const [room, name] of handover.rooms) session.rooms.set(room, name);
       this.add(session);
       for (const frame of handover.frames) session.deliver(frame);

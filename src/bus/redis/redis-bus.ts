@@ -204,7 +204,7 @@ export class RedisBus implements RoomBus {
       this.names.prefix, tokenHash(resumeToken), this.hubId, tokenHash(newToken),
     );
     if (peerId === undefined) return false;
-    const record: SessionRecord = { resumeToken: newToken, address: address!, serverPeer: serverPeer === '1' };
+    const record: SessionRecord = { resumeToken: newToken, address: address!, serverPeer: serverPeer !== '0', watching: serverPeer === '2' };
     // From the marker on (or at once, when the previous hub is dead), what reaches the peer is kept here.
     let afterMarker = previousAlive !== 1;
     const arrived: string[] = [];
@@ -234,7 +234,7 @@ export class RedisBus implements RoomBus {
         if (kept.length === 0) this.logger.info({ peerId, previousHub }, 'handover: the previous hub kept no frames for the session, or did not answer');
       }
       const names = new Map(rooms!.map((room) => [room, this.replicas.get(room)?.members.get(peerId)?.name ?? '']));
-      const deliver = adopt({ peerId, resumeToken: newToken, address: address!, serverPeer: record.serverPeer, rooms: names, frames: [...kept, ...arrived] });
+      const deliver = adopt({ ...record, peerId, rooms: names, frames: [...kept, ...arrived] });
       this.endpoints.set(peerId, deliver);
       adopted = true;
       return true;
@@ -282,7 +282,7 @@ export class RedisBus implements RoomBus {
     const { options } = this;
     return [
       this.names.prefix, room, member.peerId, JSON.stringify(member), member.role, options.maxPeersPerRoom, options.maxRooms,
-      this.hubId, tokenHash(session.resumeToken), session.address, session.serverPeer ? '1' : '0', force ? '1' : '0',
+      this.hubId, tokenHash(session.resumeToken), session.address, session.watching ? '2' : session.serverPeer ? '1' : '0', force ? '1' : '0',
     ];
   }
 

@@ -40,6 +40,7 @@ end`;
 
 /**
  * join(prefix, room, peerId, memberJson, role, maxPeers, maxRooms, hub, tokenHash, address, serverPeer, force)
+ * (serverPeer: '0' a peer, '1' a server peer, '2' a server peer that watches rooms)
  * -> {'ok', version, opened, othersJson[]} | {refusal}. `force` (re-registering after Redis lost data)
  * skips the limits. A member already present is left as it is (no event).
  */
