@@ -88,6 +88,8 @@ export interface BusListener {
 export type BusHealth = 'up' | 'down';
 
 export interface RoomBus {
+  /** This hub's id among hubs sharing a store (the Redis bus); undefined alone. */
+  readonly hubId?: string;
   /** Connects (the Redis bus); resolves when the bus can serve. */
   start(listener: BusListener): Promise<void>;
   /** 'down' while the shared store is unreachable: upgrades are refused and /readyz fails. */

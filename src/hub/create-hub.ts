@@ -75,7 +75,7 @@ export interface Hub {
 export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {}): Hub {
   const options = resolveHubOptions(overrides);
   const logger = deps.logger ?? createLogger(options.logLevel, options.logFormat);
-  const bus = deps.bus ?? (options.redisUrl === '' ? new MemoryBus(options) : new RedisBus(options, logger));
+  const bus: RoomBus = deps.bus ?? (options.redisUrl === '' ? new MemoryBus(options) : new RedisBus(options, logger));
   const events = new HubEvents((err) => logger.error({ err }, 'hub event listener failed'));
   const watch = new RoomWatch(bus, options.meshLimit, events);
   let draining: string | undefined;
@@ -140,7 +140,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     if (opsRoutes(req, res, path) || adminApi(req, res, path) || peerjs?.route(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (req.url === '/healthz') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats(), ...(options.redisUrl === '' ? {} : { redis: bus.health() }) }));
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...stats(), ...(bus.hubId === undefined ? {} : { redis: bus.health(), hubId: bus.hubId }) }));
     }
     serveStatic(req, res).catch((err: unknown) => {
       logger.error({ err }, 'static file failed');
