@@ -1,7 +1,8 @@
-/** `roomwire hub` as a subprocess (JSON logs), as `npm start` runs it: its port and its log lines. */
+/** `roomwire hub` as a subprocess (JSON logs), as `npm start` runs it: its port, its log lines, its end. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { exitOf, outputRead, running, signalAndWait, type Exit } from './child-exit.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
 
@@ -33,29 +34,66 @@ export async function listeningPort(child: ChildProcessWithoutNullStreams): Prom
   });
 }
 
-/** A hub on 127.0.0.1, a free port, with whatever else `args` say (the embedded server peer by default). */
+/** Bounds the start: node's start-up, dist/'s import and the listen, on a busy 2-core machine. */
+const START_TIMEOUT_MS = 20_000;
+/** SIGTERM drains first (drainTimeoutMs); beyond this a stop() becomes a SIGKILL. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * A hub on 127.0.0.1, a free port, with whatever else `args` say (the embedded server peer by default;
+ * a later `--port N` wins over the `--port 0` given first). The hub leads its own process group, so that
+ * kill('SIGKILL') takes its server peer child with it, as when its machine dies.
+ */
 export class HubProcess {
-  /** Everything it (and its server peer child, which shares its stdout) printed. */
+  /** Everything it (and its server peer child, which shares its stdout) printed, stderr included. */
   log = '';
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly port: number) {}
+  /** How it ended: its exit code, or the signal that ended it. */
+  readonly ended: Promise<Exit>;
+  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly port: number, readonly args: readonly string[]) {
+    this.ended = exitOf(child);
+  }
 
   static async start(args: string[] = []): Promise<HubProcess> {
     const child = spawn(process.execPath, [BIN, 'hub', '--host', '127.0.0.1', '--port', '0', ...args], {
       env: { ...process.env, NODE_ENV: 'production' },
+      detached: true,
     });
     let early = '';
     const keep = (d: Buffer) => (early += d);
     child.stdout.on('data', keep);
-    const port = await listeningPort(child);
-    const hub = new HubProcess(child, port);
-    child.stdout.off('data', keep);
-    hub.log = early;
-    child.stdout.on('data', (d: Buffer) => (hub.log += d));
-    return hub;
+    child.stderr.on('data', keep);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const port = await Promise.race([
+        listeningPort(child),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the hub did not listen within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS))),
+      ]);
+      const hub = new HubProcess(child, port, args);
+      child.stdout.off('data', keep);
+      child.stderr.off('data', keep);
+      hub.log = early;
+      child.stdout.on('data', (d: Buffer) => (hub.log += d));
+      child.stderr.on('data', (d: Buffer) => (hub.log += d));
+      return hub;
+    } catch (err) {
+      if (running(child)) await signalAndWait(child, 'SIGKILL', 0, -child.pid!);
+      await outputRead(child);
+      throw new Error(`${(err as Error).message} (roomwire hub ${args.join(' ')}):\n${early}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** Waits until the log contains `text`. */
@@ -69,15 +107,29 @@ export class HubProcess {
 
   /** The exit code, when the process ends by itself (after a drain). */
   async exited(): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    return (await once(this.child, 'exit'))[0] as number | null;
+    return (await this.ended).code;
+  }
+
+  /**
+   * Sends `signal` and waits for the exit. SIGKILL goes to the whole group (hub and server peer: a dead
+   * machine); SIGTERM to the hub alone, which drains and stops its server peer itself (SIGKILL after
+   * `timeoutMs`). Idempotent: a hub already gone reports how it ended.
+   */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' = 'SIGKILL', timeoutMs = STOP_TIMEOUT_MS): Promise<Exit> {
+    const exit = await signalAndWait(this.child, signal, timeoutMs, signal === 'SIGKILL' ? -this.pid : this.pid);
+    sweepGroup(this.pid);
+    return exit;
   }
 
   /** SIGTERM, then the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    return (await exited)[0] as number | null;
+    return (await this.kill('SIGTERM')).code;
   }
+}
+
+/** SIGKILL to what is left of a dead hub's process group: a server peer child must not outlive a test. */
+function sweepGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch { /* ESRCH: nothing left */ }
 }
