@@ -230,9 +230,13 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       draining = 'draining';
       logger.info({ connections: wss.clients.size }, 'draining: asking clients to move');
       const open = [...wss.clients];
+      const deadline = Date.now() + options.drainTimeoutMs;
       for (const ws of open) ws.close(CLOSE_CODES.goingAway, 'draining: reconnect');
       await closedOrDeadline(open, options.drainTimeoutMs);
-      logger.info({ left: wss.clients.size }, 'drained');
+      // Hubs sharing Redis: the clients resume on other hubs, which take their sessions over from this one,
+      // with the frames they had not confirmed. Stay until every session has gone so, or the deadline.
+      while (bus.hubId !== undefined && sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      logger.info({ left: wss.clients.size, sessions: sessions.size }, 'drained');
       markDrained();
     })();
     return draining$;

@@ -62,7 +62,7 @@ export const hubOptionSpecs = {
   serverPeerByteBurst: intOption(128 * MiB, 'bytes', 'byte bucket size of a server peer connection'),
   meshLimit: intOption(8, 'peers', 'a room with more peers than this, and a server peer in it, becomes a star through the server peer'),
   adminToken: stringOption('', 'secret', 'enables the admin API (/admin/api/) for `Authorization: Bearer <token>`; at least 32 bytes; empty: no admin API', { env: 'ROOMWIRE_ADMIN_TOKEN', secret: true }),
-  drainTimeoutMs: intOption(30_000, 'ms', 'on drain (SIGTERM, or POST /admin/api/drain), how long clients get to move before the hub exits anyway'),
+  drainTimeoutMs: intOption(30_000, 'ms', 'on drain (SIGTERM, or POST /admin/api/drain), how long clients get to move (with Redis: and other hubs to take their sessions over) before the hub exits anyway'),
   statsIntervalMs: intOption(5_000, 'ms', 'interval of the samples the admin API keeps (connections, sessions, rooms, messages/s)'),
   statsHistorySize: intOption(120, 'samples', 'samples kept for the admin page charts (120 x 5 s: the last 10 minutes)'),
   metricsToken: stringOption('', 'secret', 'when set, GET /metrics needs `Authorization: Bearer <token>`', { env: 'ROOMWIRE_METRICS_TOKEN', secret: true }),

@@ -21,6 +21,7 @@ import {
   handoverAnswer, handoverMarker, readHandoverAnswer, readHandoverMarker, readRoomEvent, readRoomFrame, readRoomsEvent, roomFrame,
 } from './channel-messages.ts';
 import { HubLiveness } from './hub-liveness.ts';
+import { IncomingSession } from './incoming-session.ts';
 import { CLAIM, FORGET, JOIN, LEAVE, RedisNames, ROTATE } from './redis-scripts.ts';
 import { RoomReplicas, type Replica } from './room-replicas.ts';
 
@@ -63,8 +64,9 @@ export class RedisBus implements RoomBus {
   /** Rooms of each peer connected here, and what other hubs need to resume its session. */
   private readonly local = new Map<string, { rooms: Set<string>; record: SessionRecord }>();
   private readonly replicas = new RoomReplicas();
-  /** Sessions this hub is taking over: the answer awaited from the previous hub, and the marker's arrival. */
-  private readonly handovers = new Map<string, { answered: (frames: string[] | null) => void; marked: () => void }>();
+  /** Sessions this hub is taking over from other hubs, by peer id; and the answers it awaits, by request id. */
+  private readonly incoming = new Map<string, IncomingSession>();
+  private readonly handovers = new Map<string, (frames: string[] | null) => void>();
   private closed = false;
 
   constructor(private readonly options: RedisBusOptions, private readonly logger: BusLogger) {
@@ -165,6 +167,7 @@ export class RedisBus implements RoomBus {
 
   detach(peerId: string): void {
     this.endpoints.delete(peerId);
+    this.dropIncoming(peerId);
     const mine = this.local.get(peerId);
     if (mine === undefined) return;
     this.local.delete(peerId);
@@ -205,48 +208,67 @@ export class RedisBus implements RoomBus {
     );
     if (peerId === undefined) return false;
     const record: SessionRecord = { resumeToken: newToken, address: address!, serverPeer: serverPeer !== '0', watching: serverPeer === '2' };
-    // From the marker on (or at once, when the previous hub is dead), what reaches the peer is kept here.
-    let afterMarker = previousAlive !== 1;
-    const arrived: string[] = [];
-    const requestId = randomUUID();
-    this.endpoints.set(peerId, (frame) => {
-      if (afterMarker && arrived.length < this.options.resumeBufferMaxMessages) arrived.push(frame);
-    });
+    const incoming = new IncomingSession(randomUUID(), new Set(rooms), previousAlive === 1, this.options.resumeBufferMaxMessages);
+    this.incoming.set(peerId, incoming);
+    // The rooms stay followed (and subscribed) from now until the session leaves them.
     const replicas = rooms!.map((room) => this.follow(room));
     for (const replica of replicas) replica.pending++;
-    let adopted = false;
     try {
       await Promise.all(replicas.map((r) => r.subscribed));
       await this.followPeer(peerId, record);
+      for (const room of rooms!) this.local.get(peerId)!.rooms.add(room);
       await this.refresh(rooms!.filter((room) => this.replicas.get(room)!.queue !== null));
-      rooms!.forEach((room, i) => {
-        replicas[i]!.local.add(peerId);
-        this.local.get(peerId)!.rooms.add(room);
-      });
       let kept: string[] = [];
       if (previousAlive === 1) {
         const answer = new Promise<string[] | null>((resolve) => {
-          this.handovers.set(requestId, { answered: resolve, marked: () => (afterMarker = true) });
+          this.handovers.set(incoming.requestId, resolve);
           setTimeout(() => resolve(null), this.options.handoverTimeoutMs).unref();
         });
-        this.publish(this.names.peerChannel(peerId), handoverMarker(requestId, this.hubId, received));
+        this.publish(this.names.peerChannel(peerId), handoverMarker(incoming.requestId, this.hubId, received));
         kept = (await answer) ?? [];
         if (kept.length === 0) this.logger.info({ peerId, previousHub }, 'handover: the previous hub kept no frames for the session, or did not answer');
       }
+      if (this.incoming.get(peerId) !== incoming) throw new Error('the session ended while it was handed over');
       const names = new Map(rooms!.map((room) => [room, this.replicas.get(room)?.members.get(peerId)?.name ?? '']));
-      const deliver = adopt({ ...record, peerId, rooms: names, frames: [...kept, ...arrived] });
-      this.endpoints.set(peerId, deliver);
-      adopted = true;
+      incoming.adopt((collected) => adopt({ ...record, peerId, rooms: names, frames: [...kept, ...collected] }));
+      // When this comes back through Redis, nothing sent before it is still on its way: deliver directly.
+      this.publish(this.names.peerChannel(peerId), `E${incoming.requestId}`, (sent) => sent || this.settleIncoming(peerId));
       return true;
+    } catch (err) {
+      // Redis failed on the way: the session is claimed for this hub, which cannot serve it: end it.
+      this.detach(peerId);
+      this.reap(peerId, this.hubId).catch((e: Error) => this.logger.warn({ peerId, err: e.message }, 'redis: a half-claimed session waits for the next repair'));
+      throw err;
     } finally {
-      this.handovers.delete(requestId);
-      if (!adopted) {
-        // Redis failed on the way: the session is claimed for this hub, which cannot serve it: end it.
-        this.detach(peerId);
-        this.reap(peerId, this.hubId).catch((err: Error) => this.logger.warn({ peerId, err: err.message }, 'redis: a half-claimed session waits for the next repair'));
-      }
-      for (const replica of replicas) replica.pending--;
-      for (const room of rooms!) this.release(room);
+      this.handovers.delete(incoming.requestId);
+    }
+  }
+
+  /** A session taken over from another hub now gets its frames directly, like any other here. */
+  private settleIncoming(peerId: string): void {
+    const incoming = this.incoming.get(peerId);
+    if (incoming?.adopted === undefined) return;
+    this.incoming.delete(peerId);
+    this.endpoints.set(peerId, incoming.adopted);
+    for (const room of incoming.rooms) {
+      const replica = this.replicas.get(room);
+      if (replica === undefined) continue;
+      replica.pending--;
+      if (this.local.get(peerId)?.rooms.has(room)) replica.local.add(peerId);
+      this.release(room);
+    }
+  }
+
+  /** Forgets a session being taken over (it ended, or the takeover failed). */
+  private dropIncoming(peerId: string): void {
+    const incoming = this.incoming.get(peerId);
+    if (incoming === undefined) return;
+    this.incoming.delete(peerId);
+    for (const room of incoming.rooms) {
+      const replica = this.replicas.get(room);
+      if (replica === undefined) continue;
+      replica.pending--;
+      this.release(room);
     }
   }
 
@@ -337,11 +359,11 @@ export class RedisBus implements RoomBus {
     for (const peerId of replica.local) if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.(frame);
   }
 
-  private publish(channel: string, message: string, onSent?: () => void): void {
-    this.redis.publish(channel, message).then(onSent, (err: Error) => {
+  private publish(channel: string, message: string, onDone?: (sent: boolean) => void): void {
+    this.redis.publish(channel, message).then(() => onDone?.(true), (err: Error) => {
       // Lost at the hub level, as on a dead hub: room clients' links resend what is not acknowledged.
       this.logger.warn({ channel, err: err.message }, 'redis publish failed');
-      onSent?.();
+      onDone?.(false);
     });
   }
 
@@ -363,13 +385,23 @@ export class RedisBus implements RoomBus {
       else this.listener.roomClosed(event.room);
       return;
     }
-    if (kind === 'F') return void this.endpoints.get(channel.slice(names.peerChannel('').length))?.(message.slice(1));
-    if (kind === 'B') {
-      const replica = this.replicas.get(channel.slice(names.roomChannel('').length));
-      const { origin, except, frame } = readRoomFrame(message);
-      if (replica !== undefined && origin !== this.hubId) this.deliverLocal(replica, frame, except);
+    if (kind === 'F') {
+      const peerId = channel.slice(names.peerChannel('').length);
+      const deliver = this.endpoints.get(peerId);
+      if (deliver !== undefined) deliver(message.slice(1));
+      else this.incoming.get(peerId)?.accept(message.slice(1));
       return;
     }
+    if (kind === 'B') {
+      const room = channel.slice(names.roomChannel('').length);
+      const replica = this.replicas.get(room);
+      const { origin, except, frame } = readRoomFrame(message);
+      // This hub's own frames were delivered here already, except to sessions it is taking over.
+      if (replica !== undefined && origin !== this.hubId) this.deliverLocal(replica, frame, except);
+      for (const [peerId, incoming] of this.incoming) if (peerId !== except && incoming.rooms.has(room)) incoming.accept(frame);
+      return;
+    }
+    if (kind === 'E') return this.settleIncoming(channel.slice(names.peerChannel('').length));
     if (kind === 'J' || kind === 'L') {
       const room = channel.slice(names.roomChannel('').length);
       if (this.replicas.apply(room, readRoomEvent(message)!)) this.listener.roomChanged(room);
@@ -378,14 +410,14 @@ export class RedisBus implements RoomBus {
     if (kind === 'H') return this.onHandoverMarker(channel.slice(names.peerChannel('').length), message);
     if (kind === 'R') {
       const { requestId, frames } = readHandoverAnswer(message);
-      this.handovers.get(requestId)?.answered(frames);
+      this.handovers.get(requestId)?.(frames);
     }
   }
 
   /** Another hub takes over a peer this hub holds: hand over what the client has not confirmed. */
   private onHandoverMarker(peerId: string, message: string): void {
     const { requestId, hub, received } = readHandoverMarker(message);
-    if (hub === this.hubId) return void this.handovers.get(requestId)?.marked(); // ours: from here on, frames are ours
+    if (hub === this.hubId) return void this.incoming.get(peerId)?.marked(); // ours: from here on, frames are ours
     const frames = this.endpoints.has(peerId) ? this.listener.handOver(peerId, received) : null;
     this.detach(peerId); // handOver detached it already if it was here; a copy of its rooms may remain
     this.publish(this.names.hubChannel(hub), handoverAnswer(requestId, frames));

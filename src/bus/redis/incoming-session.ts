@@ -1,0 +1,50 @@
+/**
+ * A session this hub is taking over from another hub (its client resumed here), from the claim until frames
+ * for it reach it directly. Every frame for it travels through Redis meanwhile, local senders' too, so that
+ * one order holds:
+ * - before the handover marker: the previous hub has these frames and hands them over; dropped here;
+ * - after the marker, until the session is adopted: collected here, delivered after the handed-over ones;
+ * - after adoption, until this hub's closing sentinel comes back through Redis: delivered to the session
+ *   as they come, so that none published before the switch to direct delivery arrives after a later one.
+ */
+import type { Deliver } from '../room-bus.ts';
+
+export class IncomingSession {
+  private state: 'before-marker' | 'collecting' | 'adopted';
+  private collected: string[] = [];
+  private deliver: Deliver | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly rooms: ReadonlySet<string>,
+    /** The previous hub is alive and will answer a marker; when it is dead, everything from now on is ours. */
+    previousAlive: boolean,
+    /** Frames collected before adoption at most (beyond: dropped, as a dead hub's would be). */
+    private readonly maxFrames: number,
+  ) {
+    this.state = previousAlive ? 'before-marker' : 'collecting';
+  }
+
+  get adopted(): Deliver | undefined {
+    return this.deliver;
+  }
+
+  /** Our marker came back through Redis: what follows it is ours. */
+  marked(): void {
+    if (this.state === 'before-marker') this.state = 'collecting';
+  }
+
+  accept(frame: string): void {
+    if (this.state === 'adopted') this.deliver!(frame);
+    else if (this.state === 'collecting' && this.collected.length < this.maxFrames) this.collected.push(frame);
+  }
+
+  /** What was collected; from now on frames go to `deliver`. */
+  adopt(takeOver: (collected: string[]) => Deliver): void {
+    const collected = this.collected;
+    this.collected = [];
+    this.state = 'collecting'; // the marker may never have come back (a lost publish): take what there is
+    this.deliver = takeOver(collected);
+    this.state = 'adopted';
+  }
+}
