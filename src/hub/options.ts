@@ -17,6 +17,7 @@ export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.
 export const hubOptionSpecs = {
   port: intOption(8080, 'TCP port', 'port to listen on; 0 picks a free port', { env: 'PORT' }),
   host: stringOption('0.0.0.0', 'address', 'address to listen on', { env: 'HOST' }),
+  redisUrl: stringOption('', 'url', 'Redis that several hubs share (redis://[user:password@]host:port[/db]); the embedded server peer keeps room history there too; empty: no Redis, everything in this process', { env: 'REDIS_URL', secret: true }),
   publicDir: stringOption('', 'directory', "static files served at /; empty serves the package's own public/ (the demo page)"),
   logLevel: stringOption('info', 'level', 'pino log level: fatal, error, warn, info, debug, trace or silent', { env: 'LOG_LEVEL' }),
   logFormat: stringOption('auto', 'format', 'log lines: json, pretty (for people), or auto: pretty when stdout is a terminal and NODE_ENV is not production, else json', { env: 'LOG_FORMAT' }),
