@@ -16,7 +16,12 @@ export interface EmbeddedServerPeer {
   stop(): Promise<void>;
 }
 
-export function startEmbeddedServerPeer(o: { url: string; secret: string; historySize: number; historyMaxBytes: number; logger: Logger }): EmbeddedServerPeer {
+export function startEmbeddedServerPeer(o: {
+  url: string; secret: string; historySize: number; historyMaxBytes: number;
+  /** The hub's Redis ('' none): the server peer keeps room history there. */
+  redisUrl: string;
+  logger: Logger;
+}): EmbeddedServerPeer {
   let child: ChildProcess | undefined;
   let stopping = false;
   let failures = 0;
@@ -25,7 +30,8 @@ export function startEmbeddedServerPeer(o: { url: string; secret: string; histor
   const launch = () => {
     const args = ['server-peer', '--url', o.url, '--history-size', String(o.historySize), '--history-max-bytes', String(o.historyMaxBytes)];
     child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: o.secret },
+      // Secrets (a Redis URL may carry a password) by environment, not in arguments anyone can list.
+      env: { ...process.env, ROOMWIRE_SERVER_PEER_SECRET: o.secret, REDIS_URL: o.redisUrl },
       // The IPC channel closes when the hub dies, even by SIGKILL: the server peer then stops too, not orphaned.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -22,7 +22,7 @@ export async function runHub(argv: string[]): Promise<number> {
   const serverPeer = options.serverPeer
     ? startEmbeddedServerPeer({
       url: `ws://${loopbackFor(address.address)}:${address.port}${SIGNALING_PATH}`, secret: options.serverPeerSecret,
-      historySize: options.historySize, historyMaxBytes: options.historyMaxBytes, logger,
+      historySize: options.historySize, historyMaxBytes: options.historyMaxBytes, redisUrl: options.redisUrl, logger,
     })
     : undefined;
   // SIGTERM (an orchestrator replacing this hub) and POST /admin/api/drain drain: clients move elsewhere

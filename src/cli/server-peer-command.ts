@@ -15,6 +15,7 @@ export async function runServerPeerCommand(argv: string[]): Promise<number> {
   const bot = o.bot ? (await importDefault(o.bot)) as ServerBot : undefined;
   const peer = new ServerPeer({
     url: o.url, secret: o.secret, rooms: o.rooms, historySize: o.historySize, historyMaxBytes: o.historyMaxBytes, replayBudgetBytes: o.replayBudgetBytes, name: o.name,
+    redisUrl: o.redisUrl, redisPrefix: o.redisPrefix, historyTtlMs: o.historyTtlMs, historyMaxPendingBytes: o.historyMaxPendingBytes,
     ...(bot ? { bot } : {}),
     log: (line) => console.log(JSON.stringify({ service: 'roomwire-server-peer', msg: line, time: Date.now() })),
   });

@@ -67,7 +67,7 @@ export const hubOptionSpecs = {
   statsHistorySize: intOption(120, 'samples', 'samples kept for the admin page charts (120 x 5 s: the last 10 minutes)'),
   metricsToken: stringOption('', 'secret', 'when set, GET /metrics needs `Authorization: Bearer <token>`', { env: 'ROOMWIRE_METRICS_TOKEN', secret: true }),
   nodeId: stringOption('', 'name', 'this hub\'s name in metrics (label `node`), the admin API and webhooks; empty: <hostname>:<port>', { env: 'ROOMWIRE_NODE_ID' }),
-  redisUrl: stringOption('', 'url', 'Redis that several hubs share (redis://host:6379): rooms, sessions and routing span the hubs behind any load balancer; empty: this hub alone, in memory', { env: 'REDIS_URL', secret: true }),
+  redisUrl: stringOption('', 'url', 'Redis that several hubs share (redis://[user:password@]host:port[/db]): rooms, sessions and routing span the hubs behind any load balancer, and the embedded server peer keeps room history there; empty: this hub alone, in memory', { env: 'REDIS_URL', secret: true }),
   redisKeyPrefix: stringOption('rw:', 'prefix', 'prefix of every Redis key and channel of the hubs (several clusters on one Redis need different ones)'),
   redisCommandTimeoutMs: intOption(2_000, 'ms', 'a Redis command unanswered this long fails (the request gets internal-error); Redis counts as down after such a failure until a ping answers'),
   hubTtlMs: intOption(5_000, 'ms', 'a hub that has not renewed its liveness key in Redis for this long is dead: after resumeGraceMs more, the other hubs end its sessions that did not resume elsewhere'),

@@ -2,3 +2,4 @@
 export { ServerPeer, type ServerPeerOptions } from './server-peer.ts';
 export { defineServerBot, type ServerBot, type ServerBotCommand, type ServerBotContext, type ServerBotMessage } from './server-bot.ts';
 export { serverPeerOptionSpecs } from './server-peer-options.ts';
+export { MemoryHistoryStore, type HistoryItem, type HistoryStore } from './history-store.ts';

@@ -35,7 +35,12 @@ export class RoomHistory implements Iterable<HistoryItem> {
     if (drop > 0) this.items.splice(0, drop);
   }
 
+  /** The kept broadcasts, oldest first (a copy). */
+  list(): HistoryItem[] {
+    return this.items.map((e) => e.item);
+  }
+
   [Symbol.iterator](): Iterator<HistoryItem> {
-    return this.items.map((e) => e.item)[Symbol.iterator]();
+    return this.list()[Symbol.iterator]();
   }
 }

@@ -6,6 +6,7 @@ import { swarmOptionSpecs } from '../../src/bots/swarm-options.ts';
 import { adminOptionSpecs } from '../../src/cli/admin-command.ts';
 import { clientOptionSpecs } from '../../src/client/options.ts';
 import { hubOptionSpecs } from '../../src/hub/options.ts';
+import { serverPeerOptionSpecs } from '../../src/server-peer/server-peer-options.ts';
 import { flagOf } from '../../src/option-spec.ts';
 import { CLIENT_CODES, CLOSE_CODES, ERROR_CODES, PEERJS_ERROR_CODES } from '../../src/protocol/index.ts';
 
@@ -32,13 +33,15 @@ describe('docs', () => {
     }
   });
 
-  it('operations.md has a row for every bot, swarm and admin flag with its current default', () => {
+  it('operations.md has a row for every bot, swarm, admin and server-peer flag with its current default', () => {
     const ops = read('operations.md');
-    for (const specs of [botOptionSpecs, swarmOptionSpecs, adminOptionSpecs]) {
+    for (const specs of [botOptionSpecs, swarmOptionSpecs, adminOptionSpecs, serverPeerOptionSpecs]) {
       for (const [key, spec] of Object.entries(specs)) {
         const row = ops.split('\n').find((l) => l.startsWith(`| \`${flagOf(key)}\` |`) && l.includes(spec.description));
         expect(row, key).toBeDefined();
-        expect(row).toContain(`\`${spec.default === '' ? '(none)' : String(spec.default)}\``);
+        const none = spec.default === '' || (Array.isArray(spec.default) && spec.default.length === 0);
+        expect(row).toContain(`\`${none ? '(none)' : String(spec.default)}\``);
+        if (spec.env) expect(row).toContain(`\`${spec.env}\``);
       }
     }
   });

@@ -90,6 +90,26 @@ describe('ServedRooms', () => {
     expect(rooms.names()).toEqual(['a']);
   });
 
+  it('room-served: a join refused because another server peer serves the room is tried again only when the hub opens it again', async () => {
+    const { rooms, calls, land, pending } = scripted();
+    rooms.want('a'); // room-opened
+    await land(false); // refused: room-served
+    await rooms.idle();
+    expect(pending).toEqual([]); // no retry by itself, however long we wait
+    expect(rooms.names()).toEqual([]);
+    rooms.want('a'); // room-opened again: the serving one left while the room stays open
+    expect(await land(true)).toBe('join a');
+    await rooms.idle();
+    expect(calls).toEqual(['join a', 'join a']);
+    expect(rooms.names()).toEqual(['a']);
+    rooms.want('b');
+    await land(false); // refused: room-served
+    rooms.unwant('b'); // room-closed: there is nothing to leave
+    await rooms.idle();
+    expect(calls).toEqual(['join a', 'join a', 'join b']);
+    expect(rooms.names()).toEqual(['a']);
+  });
+
   it('wantOnly serves exactly the named rooms, except those whose wish an event set since', async () => {
     const { rooms, land, pending } = scripted();
     rooms.want('stale');
