@@ -19,6 +19,7 @@ import { TestClient } from '../helpers/test-client.ts';
 const REDIS_SERVER = '/usr/bin/redis-server';
 
 interface LocalRedis {
+  port: number;
   url: string;
   /** A client for looking at the keys. */
   client: Redis;
@@ -26,14 +27,15 @@ interface LocalRedis {
   stop(): Promise<void>;
 }
 
-/** A redis-server on a free port, nothing on disk; resolves once it answers PING. */
-async function startRedis(): Promise<LocalRedis> {
-  const port = await freePort();
+/** A redis-server on a free port (or `port`), nothing on disk; resolves once it answers PING. */
+async function startRedis(port?: number): Promise<LocalRedis> {
+  port ??= await freePort();
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' });
   const client = new Redis(port, '127.0.0.1', { retryStrategy: () => 50, maxRetriesPerRequest: null });
   client.on('error', () => {}); // refused until the server listens, and after it stops
   await withTimeout(client.ping(), 10_000, 'redis-server answers PING');
   return {
+    port,
     url: `redis://127.0.0.1:${port}`,
     client,
     child,
@@ -227,7 +229,7 @@ describe('per-address limits while Redis is down', () => {
   });
   afterAll(() => own.stop());
 
-  it('keeps the join rate per hub (memory insurance) while Redis is unreachable', async () => {
+  it('keeps the join rate per hub (memory insurance) while Redis is unreachable, and writes the counts back to an empty Redis', async () => {
     const t = await startHub({ redisUrl: own.url, joinsPerSecondPerAddress: 1, joinBurstPerAddress: 2 });
     hubs.push(t);
     const x = await TestClient.connect(t.url, from('127.0.0.13'));
@@ -239,6 +241,11 @@ describe('per-address limits while Redis is down', () => {
     expect(new Set(answers)).toEqual(new Set(['internal-error', 'rate-limited']));
     const spent = answers.filter((c) => c !== 'rate-limited').length;
     expect(spent).toBeLessThanOrEqual(affordable(1, 2, Date.now() - started));
+    own = await startRedis(own.port); // back, empty, on the same URL
+    await untilHealth(t, 'up');
+    const hash = await own.client.hgetall('rw:addr:127.0.0.13');
+    expect(Object.keys(hash).map((f) => f.slice(0, 2)).sort()).toEqual(['c:', 's:']);
+    expect(Object.values(hash)).toEqual(['1', '1']);
     await x.close();
   });
 });
