@@ -1,6 +1,6 @@
 /** The default bus: rooms and endpoints in this process's memory. */
 import type { PeerInfo } from '../protocol/index.ts';
-import type { BusHealth, BusLimits, BusStats, Deliver, JoinOutcome, LeaveOutcome, RoomBus } from './room-bus.ts';
+import type { AddressLedger, BusHealth, BusLimits, BusStats, Deliver, JoinOutcome, LeaveOutcome, RoomBus } from './room-bus.ts';
 
 export class MemoryBus implements RoomBus {
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
@@ -13,6 +13,10 @@ export class MemoryBus implements RoomBus {
 
   health(): BusHealth {
     return 'up';
+  }
+
+  addressLedger(): AddressLedger | undefined {
+    return undefined; // one hub: its own per-address counts are all there is
   }
 
   async join(room: string, member: PeerInfo): Promise<JoinOutcome> {

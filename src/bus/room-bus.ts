@@ -87,6 +87,31 @@ export interface BusListener {
 
 export type BusHealth = 'up' | 'down';
 
+/** What the hub counts per client address: open WebSockets, and sessions (connected or absent). */
+export type AddressCounter = 'connections' | 'sessions';
+
+/**
+ * The per-address limits across hubs (the Redis bus). Each hub counts the places its own sockets and
+ * sessions hold, and only those; a take compares the sum over the live hubs with the limit, atomically.
+ * The memory bus has none: there, the hub's own counts are the whole truth.
+ */
+export interface AddressLedger {
+  /** Takes one of `address`'s `max` places of `counter` across the hubs; false (nothing taken) when all are taken. */
+  take(counter: AddressCounter, address: string, max: number): Promise<boolean>;
+  /** Counts a place without a limit: a session that came here from another hub (a resume) keeps its place. */
+  add(counter: AddressCounter, address: string): void;
+  /** Gives a place back (a socket closed; a session ended here, or went to another hub). */
+  release(counter: AddressCounter, address: string): void;
+  /** Where shared rate limiters keep their counters: rate-limiter-flexible's Redis store takes this client. */
+  readonly rateStore: SharedRateStore;
+}
+
+export interface SharedRateStore {
+  storeClient: object;
+  /** Prefix for the limiters' keys (under the bus's own key prefix). */
+  keyPrefix: string;
+}
+
 export interface RoomBus {
   /** This hub's id among hubs sharing a store (the Redis bus); undefined alone. */
   readonly hubId?: string;
@@ -94,6 +119,8 @@ export interface RoomBus {
   start(listener: BusListener): Promise<void>;
   /** 'down' while the shared store is unreachable: upgrades are refused and /readyz fails. */
   health(): BusHealth;
+  /** After start(): the per-address counts shared with other hubs, or undefined when this hub is alone (memory). */
+  addressLedger(): AddressLedger | undefined;
   /** Adds a member of a session on this hub; resolves with the members already there, or why it could not join. */
   join(room: string, member: PeerInfo, session: SessionRecord): Promise<JoinOutcome>;
   /** Removes a member; a room with no members left is closed. Resolves undefined if it was not a member. */

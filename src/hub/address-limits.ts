@@ -6,8 +6,15 @@
  *
  * Each rate is a sustained limit per second plus a burst: `BurstyRateLimiter` lets `perSecond` through in
  * any second, and then up to `burst` more within a window of burst/perSecond seconds.
+ *
+ * Several hubs (the bus has an address ledger, see share()): the rates count in Redis, with these memory
+ * limiters as insurance, so that while Redis fails each hub still holds the limits on its own; and open
+ * WebSockets are counted across the hubs too (a place taken before the upgrade, given back when its socket
+ * closes), after the same check against this hub's own count.
  */
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Duplex } from 'node:stream';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { AddressLedger, SharedRateStore } from '../bus/room-bus.ts';
 
 export interface AddressLimitOptions {
   maxConnectionsPerAddress: number;
@@ -17,11 +24,34 @@ export interface AddressLimitOptions {
   joinBurstPerAddress: number;
 }
 
-function rate(perSecond: number, burst: number): BurstyRateLimiter {
-  return new BurstyRateLimiter(
-    new RateLimiterMemory({ points: perSecond, duration: 1 }),
-    new RateLimiterMemory({ keyPrefix: 'burst', points: burst, duration: Math.max(1, burst / perSecond) }),
-  );
+/** A sustained rate and its burst, in this process's memory. */
+interface Rate {
+  steady: RateLimiterMemory;
+  burst: RateLimiterMemory;
+  limiter: BurstyRateLimiter;
+}
+
+function rate(perSecond: number, burst: number): Rate {
+  const steady = new RateLimiterMemory({ points: perSecond, duration: 1 });
+  const bursts = new RateLimiterMemory({ keyPrefix: 'burst', points: burst, duration: Math.max(1, burst / perSecond) });
+  return { steady, burst: bursts, limiter: new BurstyRateLimiter(steady, bursts) };
+}
+
+/**
+ * The same rate counted in the shared store under `${store.keyPrefix}${name}:<address>` (and `name-burst`),
+ * each part insured by its memory twin: a store error consumes from the twin instead. Redis windows are
+ * whole seconds (its expiry's unit), so the burst window is rounded up: never more lenient than in memory.
+ */
+function sharedRate(store: SharedRateStore, name: string, local: Rate): BurstyRateLimiter {
+  const part = (suffix: string, insurance: RateLimiterMemory): RateLimiterAbstract => new RateLimiterRedis({
+    storeClient: store.storeClient,
+    keyPrefix: `${store.keyPrefix}${name}${suffix}`,
+    points: insurance.points,
+    duration: Math.max(1, Math.ceil(insurance.duration)),
+    insuranceLimiter: insurance,
+    rejectIfRedisNotReady: true, // a disconnected client goes to the insurance at once, not after a timeout
+  });
+  return new BurstyRateLimiter(part('', local.steady), part('-burst', local.burst));
 }
 
 /** Resolves true when `key` may spend one point now. Store failures let the request through (fail open). */
@@ -36,12 +66,25 @@ async function allow(limiter: BurstyRateLimiter, key: string): Promise<boolean> 
 
 export class AddressLimits {
   private readonly open = new Map<string, number>();
-  private readonly connects: BurstyRateLimiter;
-  private readonly joins: BurstyRateLimiter;
+  private readonly localConnects: Rate;
+  private readonly localJoins: Rate;
+  private connects: BurstyRateLimiter;
+  private joins: BurstyRateLimiter;
+  /** Set by share(): the counts of the hubs sharing one Redis. */
+  private ledger: AddressLedger | undefined;
 
   constructor(private readonly options: AddressLimitOptions) {
-    this.connects = rate(options.connectionsPerSecondPerAddress, options.connectionBurstPerAddress);
-    this.joins = rate(options.joinsPerSecondPerAddress, options.joinBurstPerAddress);
+    this.localConnects = rate(options.connectionsPerSecondPerAddress, options.connectionBurstPerAddress);
+    this.localJoins = rate(options.joinsPerSecondPerAddress, options.joinBurstPerAddress);
+    this.connects = this.localConnects.limiter;
+    this.joins = this.localJoins.limiter;
+  }
+
+  /** Several hubs: from now on the rates and the open WebSockets count across them (the bus's ledger). */
+  share(ledger: AddressLedger): void {
+    this.ledger = ledger;
+    this.connects = sharedRate(ledger.rateStore, 'connect', this.localConnects);
+    this.joins = sharedRate(ledger.rateStore, 'join', this.localJoins);
   }
 
   allowConnect(key: string): Promise<boolean> {
@@ -52,9 +95,26 @@ export class AddressLimits {
     return allow(this.joins, key);
   }
 
-  /** Whether `key` may open one more WebSocket. */
+  /** Whether `key` may open one more WebSocket (on this hub: see takeShared for several). */
   hasRoomFor(key: string): boolean {
     return (this.open.get(key) ?? 0) < this.options.maxConnectionsPerAddress;
+  }
+
+  /**
+   * Several hubs (after hasRoomFor): takes one of `key`'s open-WebSocket places across the hubs for
+   * `socket`, given back when it closes, whether or not it was ever upgraded. False when all are taken.
+   */
+  async takeShared(key: string, socket: Duplex): Promise<boolean> {
+    const ledger = this.ledger!;
+    let taken = false;
+    let closed = false;
+    socket.once('close', () => {
+      closed = true;
+      if (taken) ledger.release('connections', key);
+    });
+    taken = await ledger.take('connections', key, this.options.maxConnectionsPerAddress);
+    if (taken && closed) ledger.release('connections', key); // the client went away while Redis answered
+    return taken;
   }
 
   opened(key: string): void {

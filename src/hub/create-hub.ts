@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import { RedisBus } from '../bus/redis/redis-bus.ts';
-import type { RoomBus } from '../bus/room-bus.ts';
+import type { AddressLedger, RoomBus } from '../bus/room-bus.ts';
 import { PEERJS_WS_PATH, PeerjsEndpoint } from '../compat/peerjs-endpoint.ts';
 import { CLOSE_CODES } from '../protocol/index.ts';
 import { AddressLimits } from './address-limits.ts';
@@ -44,6 +44,13 @@ export const SIGNALING_PATH = '/ws';
 export interface HubDeps {
   logger?: Logger;
   bus?: RoomBus;
+}
+
+/** An upgrade that may go ahead: the client's address key, and how to give back a session place no session took. */
+interface Admission {
+  address: string;
+  /** Several hubs: the session place taken for this connection, given back if it never becomes a session. */
+  unusedPlace?: () => void;
 }
 
 export interface HubStats {
@@ -84,6 +91,8 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   let node = options.nodeId; // <hostname>:<port> when empty, known once listening
   const webhooks = startWebhooks(options, { events, registry: metrics.registry, node: () => node, logger });
   const addressLimits = new AddressLimits(options);
+  /** The per-address counts across hubs, once the bus has started (the Redis bus); undefined alone. */
+  let ledger: AddressLedger | undefined;
   const addressOf = createAddressOf(options.trustedProxies);
   const originAllowed = createOriginCheck(options.allowedOrigins);
   const core: HubCore = {
@@ -152,9 +161,16 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     socket.on('error', destroyOnError);
     const path = pathOf(req.url);
     admit(req, socket, path)
-      .then((address) => {
-        if (address === undefined || socket.destroyed) return;
-        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => accept(ws, address, path, req));
+      .then((admission) => {
+        if (admission === undefined) return;
+        const { address, unusedPlace } = admission;
+        if (socket.destroyed) return unusedPlace?.();
+        // ws may also give up on the upgrade itself (a bad handshake): the socket closes without a session.
+        if (unusedPlace !== undefined) socket.once('close', unusedPlace);
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          if (unusedPlace !== undefined) socket.off('close', unusedPlace);
+          accept(ws, address, path, req);
+        });
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'upgrade failed');
@@ -178,26 +194,31 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
   }
 
   /**
-   * Decides an upgrade before any WebSocket exists: the client address key when it may connect, or
-   * undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
-   * against the limits, and the oldest of them yields when only they stand in the way.
+   * Decides an upgrade before any WebSocket exists: its admission (the client address key) when it may
+   * connect, or undefined once it has been refused with an HTTP status. Sessions waiting in their resume grace count
+   * against the limits, and the oldest of them yields when only they stand in the way. With several hubs,
+   * the address's sessions count across them too (after the check here), and this hub's own yield.
    */
-  async function admit(req: IncomingMessage, socket: Duplex, path: string): Promise<string | undefined> {
+  async function admit(req: IncomingMessage, socket: Duplex, path: string): Promise<Admission | undefined> {
     const yWebrtcPath = yWebrtc !== undefined && path === Y_WEBRTC_PATH;
     const peerjsPath = peerjs !== undefined && path === PEERJS_WS_PATH;
     if (path !== SIGNALING_PATH && !yWebrtcPath && !peerjsPath) return void refuse(socket, 404, 'Not Found');
     const address = await admitAddress(req, socket);
     if (address === undefined) return undefined;
     // y-webrtc and PeerJS sockets hold no session: their own limits instead of the session limits below.
-    if (yWebrtcPath) return yWebrtc.hasRoom() ? address : void refuse(socket, 503, 'Service Unavailable', 'y-webrtc connections full');
-    if (peerjsPath) return address; // peerjsMaxClients is checked by the PeerJS endpoint
+    if (yWebrtcPath) return yWebrtc.hasRoom() ? { address } : void refuse(socket, 503, 'Service Unavailable', 'y-webrtc connections full');
+    if (peerjsPath) return { address }; // peerjsMaxClients is checked by the PeerJS endpoint
     if (sessions.countOf(address) >= options.maxSessionsPerAddress && !(await sessions.yieldOldest(address))) {
       return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
     }
     if (sessions.size >= options.maxConnections && !(await sessions.yieldOldest())) {
       return void refuse(socket, 503, 'Service Unavailable', 'hub full');
     }
-    return address;
+    if (ledger === undefined) return { address };
+    if (!(await sessions.takeSharedPlace(address, options.maxSessionsPerAddress))) {
+      return void refuse(socket, 429, 'Too Many Requests', 'sessions of your address');
+    }
+    return { address, unusedPlace: () => sessions.unusedPlace(address) };
   }
   /** What every WebSocket passes, whatever it speaks: drain, Origin, and its address's rate and open sockets. */
   async function admitAddress(req: IncomingMessage, socket: Duplex): Promise<string | undefined> {
@@ -209,7 +230,9 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       metrics.rateLimited('connections');
       return void refuse(socket, 429, 'Too Many Requests', 'connection rate of your address');
     }
-    if (!addressLimits.hasRoomFor(address)) return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
+    if (!addressLimits.hasRoomFor(address) || (ledger !== undefined && !(await addressLimits.takeShared(address, socket)))) {
+      return void refuse(socket, 429, 'Too Many Requests', 'open connections of your address');
+    }
     return address;
   }
   function refuse(socket: Duplex, status: number, text: string, why?: string): void {
@@ -253,6 +276,11 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         handOver: (peerId, received) => sessions.handOver(peerId, received),
         departed: (room, outcome) => announceDeparture(bus, watch, room, outcome, 'disconnected'),
       });
+      ledger = bus.addressLedger();
+      if (ledger !== undefined) {
+        addressLimits.share(ledger);
+        sessions.share(ledger);
+      }
       server.listen(options.port, options.host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;

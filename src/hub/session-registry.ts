@@ -6,11 +6,15 @@
  * limits (so a flood of dropped connections cannot be repeated for free), but when a limit is reached only
  * because of them, the oldest absent session ends (its room mates see `peer-left`, reason `disconnected`)
  * and the present peer gets the seat.
+ *
+ * Several hubs (share()): sessions per address count across them, each hub counting those it holds (a
+ * session that resumes on another hub moves its count there). Only this hub's absent sessions can yield
+ * for a connection here.
  */
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import { v4 as uuidv4 } from 'uuid';
-import type { RoomBus } from '../bus/room-bus.ts';
+import type { AddressLedger, RoomBus } from '../bus/room-bus.ts';
 import { CLOSE_CODES, type PeerLeftReason } from '../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { leaveRoom, removeFromRoom } from './membership.ts';
@@ -33,6 +37,8 @@ export class SessionRegistry {
   /** Sessions in their grace period, oldest departure first (a Set keeps insertion order). */
   private readonly absent = new Set<Session>();
   private closing = false;
+  /** Set by share(): the counts of the hubs sharing one Redis. */
+  private ledger: AddressLedger | undefined;
 
   constructor(
     private readonly options: RegistryOptions,
@@ -66,6 +72,27 @@ export class SessionRegistry {
     return this.byAddress.get(address)?.size ?? 0;
   }
 
+  /** Several hubs: from now on sessions per address count across them (the bus's ledger). */
+  share(ledger: AddressLedger): void {
+    this.ledger = ledger;
+  }
+
+  /**
+   * Several hubs (after the check against this hub's own count): takes one of `address`'s `max` session
+   * places across the hubs, for the session create() makes next; give it back with unusedPlace() if none
+   * is made. When all are taken, this hub's oldest absent session of the address yields, if it has one.
+   */
+  async takeSharedPlace(address: string, max: number): Promise<boolean> {
+    const ledger = this.ledger!;
+    if (await ledger.take('sessions', address, max)) return true;
+    return (await this.yieldOldest(address)) && ledger.take('sessions', address, max);
+  }
+
+  unusedPlace(address: string): void {
+    this.ledger?.release('sessions', address);
+  }
+
+  /** A session for a new connection (several hubs: in the place takeSharedPlace took). */
   create(address: string): Session {
     return this.add(new Session(uuidv4(), newResumeToken(), address, this.options, this.sessionEvents));
   }
@@ -105,6 +132,7 @@ export class SessionRegistry {
       if (handover.watching) this.watch.add(session);
       for (const [room, name] of handover.rooms) session.rooms.set(room, name);
       this.add(session);
+      this.ledger?.add('sessions', session.address); // its place moves with it: the previous hub gives its own back
       for (const frame of handover.frames) session.deliver(frame);
       this.startGrace(session);
       claimed = session;
@@ -245,6 +273,7 @@ export class SessionRegistry {
     const mine = this.byAddress.get(session.address);
     mine?.delete(session);
     if (mine?.size === 0) this.byAddress.delete(session.address);
+    this.ledger?.release('sessions', session.address);
     this.bus.detach(session.peerId);
     this.watch.remove(session);
     const rooms = [...session.rooms.keys()];

@@ -20,6 +20,8 @@ import type { RedisNames } from './redis-scripts.ts';
 export interface ClusterRepair {
   reregister(lostData: boolean): Promise<void>;
   reap(peerId: string, deadHub: string): Promise<void>;
+  /** Removes what a dead hub still counts in Redis (its per-address counts), once its sessions are reaped. */
+  forgetHub(deadHub: string): Promise<void>;
 }
 
 export interface LivenessOptions {
@@ -139,6 +141,7 @@ export class HubLiveness {
     this.logger.warn({ deadHub, sessions: peers.length }, 'a hub is gone: ending its sessions that did not resume elsewhere');
     for (const peerId of peers) await this.repair.reap(peerId, deadHub);
     if ((await this.redis.exists(this.names.hub(deadHub))) === 0) {
+      await this.repair.forgetHub(deadHub);
       await this.redis.pipeline().srem(this.names.hubs, deadHub).del(this.names.hubSessions(deadHub)).exec();
     }
     this.missingSince.delete(deadHub);

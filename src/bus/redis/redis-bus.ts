@@ -15,11 +15,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import type { PeerInfo } from '../../protocol/index.ts';
 import type {
-  BusHealth, BusListener, BusLimits, BusStats, Deliver, JoinOutcome, JoinRefusal, LeaveOutcome, RoomBus, SessionHandover, SessionRecord,
+  AddressLedger, BusHealth, BusListener, BusLimits, BusStats, Deliver, JoinOutcome, JoinRefusal, LeaveOutcome, RoomBus, SessionHandover, SessionRecord,
 } from '../room-bus.ts';
 import {
   handoverAnswer, handoverMarker, readHandoverAnswer, readHandoverMarker, readRoomEvent, readRoomFrame, readRoomsEvent, roomFrame,
 } from './channel-messages.ts';
+import { RedisAddressLedger } from './address-ledger.ts';
 import { HubLiveness } from './hub-liveness.ts';
 import { IncomingSession } from './incoming-session.ts';
 import { CLAIM, FORGET, JOIN, LEAVE, RedisNames, ROTATE } from './redis-scripts.ts';
@@ -60,6 +61,7 @@ export class RedisBus implements RoomBus {
   private sub!: RedisClient;
   private listener!: BusListener;
   private liveness!: HubLiveness;
+  private ledger: RedisAddressLedger | undefined;
   private readonly endpoints = new Map<string, Deliver>();
   /** Rooms of each peer connected here, and what other hubs need to resume its session. */
   private readonly local = new Map<string, { rooms: Set<string>; record: SessionRecord }>();
@@ -89,9 +91,11 @@ export class RedisBus implements RoomBus {
     }
     for (const client of [this.redis, this.sub]) client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis connection error'));
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    const ledger = (this.ledger = new RedisAddressLedger(this.redis, this.names, this.hubId, this.logger));
     this.liveness = new HubLiveness(this.redis, this.names, this.hubId, this.options, this.logger, {
       reregister: (lostData) => this.reregister(lostData),
       reap: (peerId, deadHub) => this.reap(peerId, deadHub),
+      forgetHub: (deadHub) => ledger.forgetHub(deadHub),
     });
     await Promise.all([this.redis.connect(), this.sub.connect()]);
     await this.sub.subscribe(this.names.hubChannel(this.hubId), this.names.roomsChannel);
@@ -105,6 +109,10 @@ export class RedisBus implements RoomBus {
   /** For the per-address rate limiters, which keep their counters in the same Redis. */
   get client(): RedisClient {
     return this.redis;
+  }
+
+  addressLedger(): AddressLedger | undefined {
+    return this.ledger;
   }
 
   async join(room: string, member: PeerInfo, session: SessionRecord): Promise<JoinOutcome> {
@@ -294,6 +302,7 @@ export class RedisBus implements RoomBus {
     if (this.closed || this.redis === undefined) return;
     this.closed = true;
     await this.liveness.close();
+    this.ledger?.close(); // its fields go with this hub's key: other hubs stop counting them, the reaper removes them
     this.sub.disconnect();
     this.redis.disconnect();
   }
@@ -425,12 +434,14 @@ export class RedisBus implements RoomBus {
 
   /**
    * Makes Redis hold what this hub holds again: after an outage (a timed-out command may have run later, or
-   * not at all) or after Redis lost its data. Every membership of a session here is written back (no
-   * event when it is there already), memberships Redis has for sessions this hub no longer holds are
-   * removed as departures, and, when Redis lost its data, every room copy is read again.
+   * not at all) or after Redis lost its data. This hub's per-address counts are written back, and every
+   * membership of a session here (no event when it is there already); memberships Redis has for sessions
+   * this hub no longer holds are removed as departures, and, when Redis lost its data, every room copy is
+   * read again.
    */
   private async reregister(lostData: boolean): Promise<void> {
     if (lostData) this.replicas.resetVersions();
+    await this.ledger!.sync();
     for (const [peerId, mine] of this.local) {
       for (const room of mine.rooms) {
         const member = this.replicas.get(room)?.members.get(peerId);

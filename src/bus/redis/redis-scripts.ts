@@ -18,6 +18,9 @@ export class RedisNames {
   hub = (hubId: string) => `${this.prefix}hub:${hubId}`;
   hubSessions = (hubId: string) => `${this.prefix}hub:${hubId}:sessions`;
   reaping = (hubId: string) => `${this.prefix}reap:${hubId}`;
+  /** Per-address counts, a field per hub (address-scripts.ts), and the address keys a hub has fields in. */
+  address = (key: string) => `${this.prefix}addr:${key}`;
+  hubAddresses = (hubId: string) => `${this.prefix}hub:${hubId}:addrs`;
   get hubs() { return `${this.prefix}hubs`; }
   get openRooms() { return `${this.prefix}open`; }
   get epoch() { return `${this.prefix}epoch`; }
