@@ -11,6 +11,10 @@ export class MemoryBus implements RoomBus {
 
   async start(): Promise<void> {}
 
+  otherHubs(): number {
+    return 0;
+  }
+
   health(): BusHealth {
     return 'up';
   }

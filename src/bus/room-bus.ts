@@ -117,6 +117,8 @@ export interface RoomBus {
   readonly hubId?: string;
   /** Connects (the Redis bus); resolves when the bus can serve. */
   start(listener: BusListener): Promise<void>;
+  /** Other hubs alive, as last seen (0 alone): whether a session can move to another hub. */
+  otherHubs(): number;
   /** 'down' while the shared store is unreachable: upgrades are refused and /readyz fails. */
   health(): BusHealth;
   /** After start(): the per-address counts shared with other hubs, or undefined when this hub is alone (memory). */

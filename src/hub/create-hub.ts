@@ -257,8 +257,9 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
       for (const ws of open) ws.close(CLOSE_CODES.goingAway, 'draining: reconnect');
       await closedOrDeadline(open, options.drainTimeoutMs);
       // Hubs sharing Redis: the clients resume on other hubs, which take their sessions over from this one,
-      // with the frames they had not confirmed. Stay until every session has gone so, or the deadline.
-      while (bus.hubId !== undefined && sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // with the frames they had not confirmed. Stay until every session has gone so (while another hub is
+      // alive to take them), or the deadline.
+      while (bus.otherHubs() > 0 && sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       logger.info({ left: wss.clients.size, sessions: sessions.size }, 'drained');
       markDrained();
     })();

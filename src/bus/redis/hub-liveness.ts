@@ -34,6 +34,8 @@ const REAP_LOCK_MS = 60_000;
 
 export class HubLiveness {
   up = false;
+  /** Other hubs alive at the last sweep. */
+  otherHubs = 0;
   private epoch: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -120,8 +122,12 @@ export class HubLiveness {
   private async sweep(): Promise<void> {
     const others = (await this.redis.smembers(this.names.hubs)).filter((id) => id !== this.hubId);
     for (const id of this.missingSince.keys()) if (!others.includes(id)) this.missingSince.delete(id);
-    if (others.length === 0) return;
+    if (others.length === 0) {
+      this.otherHubs = 0;
+      return;
+    }
     const alive = await this.redis.mget(others.map((id) => this.names.hub(id)));
+    this.otherHubs = alive.filter((a) => a !== null).length;
     const now = Date.now();
     for (const [i, id] of others.entries()) {
       if (alive[i] !== null) {

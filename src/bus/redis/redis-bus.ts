@@ -102,6 +102,10 @@ export class RedisBus implements RoomBus {
     await this.liveness.start();
   }
 
+  otherHubs(): number {
+    return this.liveness?.otherHubs ?? 0;
+  }
+
   health(): BusHealth {
     return this.liveness?.up ? 'up' : 'down';
   }
