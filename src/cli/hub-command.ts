@@ -18,6 +18,14 @@ export async function runHub(argv: string[]): Promise<number> {
     : parsed;
   const logger = createLogger(options.logLevel, options.logFormat);
   const hub = createHub(options, { logger });
+  // SIGTERM (an orchestrator replacing this hub) and POST /admin/api/drain drain: clients move elsewhere
+  // first. SIGINT (a person at a terminal) shuts down at once. Listened for before the hub says it is
+  // listening: a signal sent right after that line would otherwise meet the default action (death).
+  const stopped = new Promise<NodeJS.Signals | 'drained'>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    void hub.drained.then(() => resolve('drained'));
+  });
   const address = await hub.listen();
   const serverPeer = options.serverPeer
     ? startEmbeddedServerPeer({
@@ -25,13 +33,7 @@ export async function runHub(argv: string[]): Promise<number> {
       historySize: options.historySize, historyMaxBytes: options.historyMaxBytes, redisUrl: options.redisUrl, logger,
     })
     : undefined;
-  // SIGTERM (an orchestrator replacing this hub) and POST /admin/api/drain drain: clients move elsewhere
-  // first. SIGINT (a person at a terminal) shuts down at once.
-  const stop = await new Promise<NodeJS.Signals | 'drained'>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    void hub.drained.then(() => resolve('drained'));
-  });
+  const stop = await stopped;
   // A second signal, or a close that overruns its own deadline, must not leave the process hanging.
   const force = setTimeout(() => process.exit(1), (stop === 'SIGTERM' ? options.drainTimeoutMs : 0) + options.shutdownTimeoutMs + 2_000);
   force.unref();
