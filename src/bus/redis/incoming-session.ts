@@ -5,13 +5,16 @@
  * - before the handover marker: the previous hub has these frames and hands them over; dropped here;
  * - after the marker, until the session is adopted: collected here, delivered after the handed-over ones;
  * - after adoption, until this hub's closing sentinel comes back through Redis: delivered to the session
- *   as they come, so that none published before the switch to direct delivery arrives after a later one.
+ *   as they come, so that none published before the switch to direct delivery arrives after a later one;
+ *   and frames from senders on this hub meanwhile are held (not published: they would arrive after the
+ *   sentinel, behind later direct ones), then delivered when the sentinel is back, before any direct one.
  */
 import type { Deliver } from '../room-bus.ts';
 
 export class IncomingSession {
   private state: 'before-marker' | 'collecting' | 'adopted';
   private collected: string[] = [];
+  private held: string[] = [];
   private deliver: Deliver | undefined;
 
   constructor(
@@ -37,6 +40,18 @@ export class IncomingSession {
   accept(frame: string): void {
     if (this.state === 'adopted') this.deliver!(frame);
     else if (this.state === 'collecting' && this.collected.length < this.maxFrames) this.collected.push(frame);
+  }
+
+  /** A frame from a sender on this hub after adoption: delivered by settle(), once what is in flight is in. */
+  hold(frame: string): void {
+    if (this.held.length < this.maxFrames) this.held.push(frame);
+  }
+
+  /** Nothing published before adoption is still on its way: delivers the held frames (once). */
+  settle(): void {
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.deliver!(frame);
   }
 
   /** What was collected; from now on frames go to `deliver`. */

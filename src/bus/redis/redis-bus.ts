@@ -174,6 +174,10 @@ export class RedisBus implements RoomBus {
   }
 
   attach(peerId: string, deliver: Deliver): void {
+    // A session taken over from another hub is attached while frames for it may still be on their way
+    // through Redis: it gets frames directly only once its sentinel came back (settleIncoming), else a
+    // local sender's later frame would overtake its earlier one.
+    if (this.incoming.has(peerId)) return;
     this.endpoints.set(peerId, deliver);
   }
 
@@ -196,6 +200,11 @@ export class RedisBus implements RoomBus {
       deliver(frame);
       return true;
     }
+    const incoming = this.incoming.get(peerId);
+    if (incoming?.adopted !== undefined) {
+      incoming.hold(frame); // published now, it would arrive behind direct frames sent after its sentinel
+      return true;
+    }
     this.publish(this.names.peerChannel(peerId), `F${frame}`);
     return true;
   }
@@ -203,6 +212,10 @@ export class RedisBus implements RoomBus {
   broadcast(room: string, frame: string, exceptPeerId?: string): void {
     const replica = this.replicas.get(room);
     if (replica !== undefined) this.deliverLocal(replica, frame, exceptPeerId);
+    // Sessions taken over here, waiting for their sentinel: this frame would come back after it, and be dropped.
+    for (const [peerId, incoming] of this.incoming) {
+      if (peerId !== exceptPeerId && incoming.adopted !== undefined && incoming.rooms.has(room)) incoming.hold(frame);
+    }
     // No copy: this hub's last member here just left (a peer-left): the others are all elsewhere.
     if (replica === undefined || replica.remote) this.publish(this.names.roomChannel(room), roomFrame(this.hubId, exceptPeerId, frame));
   }
@@ -244,7 +257,9 @@ export class RedisBus implements RoomBus {
       const names = new Map(rooms!.map((room) => [room, this.replicas.get(room)?.members.get(peerId)?.name ?? '']));
       incoming.adopt((collected) => adopt({ ...record, peerId, rooms: names, frames: [...kept, ...collected] }));
       // When this comes back through Redis, nothing sent before it is still on its way: deliver directly.
-      this.publish(this.names.peerChannel(peerId), `E${incoming.requestId}`, (sent) => sent || this.settleIncoming(peerId));
+      const settle = () => this.settleIncoming(peerId, incoming.requestId);
+      this.publish(this.names.peerChannel(peerId), `E${incoming.requestId}`, (sent) => sent || settle());
+      setTimeout(settle, this.options.handoverTimeoutMs).unref(); // a sentinel lost (Redis trouble): held frames wait no longer
       return true;
     } catch (err) {
       // Redis failed on the way: the session is claimed for this hub, which cannot serve it: end it.
@@ -257,10 +272,11 @@ export class RedisBus implements RoomBus {
   }
 
   /** A session taken over from another hub now gets its frames directly, like any other here. */
-  private settleIncoming(peerId: string): void {
+  private settleIncoming(peerId: string, requestId: string): void {
     const incoming = this.incoming.get(peerId);
-    if (incoming?.adopted === undefined) return;
+    if (incoming?.adopted === undefined || incoming.requestId !== requestId) return;
     this.incoming.delete(peerId);
+    incoming.settle(); // frames from this hub's senders since adoption, before any direct one
     this.endpoints.set(peerId, incoming.adopted);
     for (const room of incoming.rooms) {
       const replica = this.replicas.get(room);
@@ -414,7 +430,7 @@ export class RedisBus implements RoomBus {
       for (const [peerId, incoming] of this.incoming) if (peerId !== except && incoming.rooms.has(room)) incoming.accept(frame);
       return;
     }
-    if (kind === 'E') return this.settleIncoming(channel.slice(names.peerChannel('').length));
+    if (kind === 'E') return this.settleIncoming(channel.slice(names.peerChannel('').length), message.slice(1));
     if (kind === 'J' || kind === 'L') {
       const room = channel.slice(names.roomChannel('').length);
       if (this.replicas.apply(room, readRoomEvent(message)!)) this.listener.roomChanged(room);
@@ -431,7 +447,8 @@ export class RedisBus implements RoomBus {
   private onHandoverMarker(peerId: string, message: string): void {
     const { requestId, hub, received } = readHandoverMarker(message);
     if (hub === this.hubId) return void this.incoming.get(peerId)?.marked(); // ours: from here on, frames are ours
-    const frames = this.endpoints.has(peerId) ? this.listener.handOver(peerId, received) : null;
+    const held = this.endpoints.has(peerId) || this.incoming.get(peerId)?.adopted !== undefined;
+    const frames = held ? this.listener.handOver(peerId, received) : null;
     this.detach(peerId); // handOver detached it already if it was here; a copy of its rooms may remain
     this.publish(this.names.hubChannel(hub), handoverAnswer(requestId, frames));
   }
