@@ -70,3 +70,18 @@ describe('a session taken over by the hub its sender is on', () => {
     }
   }, 60_000);
 });
+
+describe('what an ended session leaves in Redis', () => {
+  it('nothing, also when it left its rooms before its socket went', async () => {
+    const probe = redis.client();
+    const c = await TestClient.connect(a.url);
+    await c.join('leave-first');
+    expect(await probe.exists(`rw:session:${c.peerId}`)).toBe(1);
+    c.send({ type: 'leave', room: 'leave-first' });
+    await c.next('left');
+    await c.close();
+    await until(async () => (await probe.exists(`rw:session:${c.peerId}`)) === 0, 'the session record removed');
+    const hubSessions = await probe.keys('rw:hub:*:sessions');
+    for (const key of hubSessions) expect(await probe.sismember(key, c.peerId)).toBe(0);
+  });
+});

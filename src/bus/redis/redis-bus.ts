@@ -192,6 +192,12 @@ export class RedisBus implements RoomBus {
       this.release(room);
     }
     this.sub.unsubscribe(this.names.peerChannel(peerId)).catch(() => {}); // a dead connection has no subscriptions left
+    // A session that left its rooms before it ended: nobody calls forgetSession for it, and its record (and
+    // resume token) would stay in Redis for good. Harmless for a session another hub took over (not ours).
+    if (mine.rooms.size === 0) {
+      this.redis.rwForget(this.names.prefix, peerId, this.hubId)
+        .catch((err: Error) => this.logger.warn({ peerId, err: err.message }, 'redis: an ended session\'s record stays until the next repair'));
+    }
   }
 
   sendTo(peerId: string, frame: string): boolean {
