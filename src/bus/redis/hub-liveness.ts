@@ -112,7 +112,8 @@ export class HubLiveness {
     }
   }
 
-  private markDown(why: string): void {
+  /** Redis failed a command (or did not answer in time): down until a renewal answers, which writes back what this hub holds. */
+  markDown(why: string): void {
     if (!this.up || this.closed) return;
     this.up = false;
     this.logger.warn({ why }, 'redis unreachable: refusing what needs it until it answers again');

@@ -44,6 +44,7 @@ export interface BusLogger {
 }
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const joinKey = (peerId: string, room: string) => `${peerId} ${room}`;
 
 type Scripted = RedisClient & {
   rwJoin(...args: (string | number)[]): Promise<[string, number?, number?, string[]?]>;
@@ -69,6 +70,8 @@ export class RedisBus implements RoomBus {
   /** Sessions this hub is taking over from other hubs, by peer id; and the answers it awaits, by request id. */
   private readonly incoming = new Map<string, IncomingSession>();
   private readonly handovers = new Map<string, (frames: string[] | null) => void>();
+  /** Joins on their way from this hub (joinKey): the repair does not take them for memberships left. */
+  private readonly joining = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: RedisBusOptions, private readonly logger: BusLogger) {
@@ -123,10 +126,13 @@ export class RedisBus implements RoomBus {
     this.liveness.ensureUp();
     const replica = this.follow(room);
     replica.pending++;
+    const joining = joinKey(member.peerId, room);
+    this.joining.add(joining);
     try {
       await replica.subscribed;
       await this.followPeer(member.peerId, session);
-      const [status, v, opened, others] = await this.redis.rwJoin(...this.joinArgs(room, member, session, false));
+      const [status, v, opened, others] = await this.redis.rwJoin(...this.joinArgs(room, member, session, false))
+        .catch((err: Error) => this.suspect(err)); // it may run later: the repair takes it out again
       if (status !== 'ok') {
         if (status === 'moved') throw new Error(`session ${member.peerId} belongs to another hub`);
         return { ok: false, code: status as JoinRefusal };
@@ -137,6 +143,7 @@ export class RedisBus implements RoomBus {
       this.local.get(member.peerId)?.rooms.add(room);
       return { ok: true, others: peers, opened: opened === 1 };
     } finally {
+      this.joining.delete(joining);
       replica.pending--;
       this.release(room);
     }
@@ -315,7 +322,7 @@ export class RedisBus implements RoomBus {
   }
 
   async forgetSession(peerId: string): Promise<void> {
-    await this.redis.rwForget(this.names.prefix, peerId, this.hubId);
+    await this.redis.rwForget(this.names.prefix, peerId, this.hubId).catch((err: Error) => this.suspect(err));
   }
 
   stats(): BusStats {
@@ -343,8 +350,18 @@ export class RedisBus implements RoomBus {
     ];
   }
 
+  /**
+   * A membership or session change failed (or timed out: it may still run): Redis counts as down until a
+   * renewal answers, and then this hub writes back what it holds (reregister), so that the change is not lost.
+   */
+  private suspect(err: Error): never {
+    this.liveness.markDown(err.message);
+    throw err;
+  }
+
   private async leaveAs(room: string, peerId: string, ownerHub: string): Promise<LeaveOutcome | undefined> {
-    const [member, closed, reoffered] = await this.redis.rwLeave(this.names.prefix, room, peerId, ownerHub, this.hubId);
+    const [member, closed, reoffered] = await this.redis.rwLeave(this.names.prefix, room, peerId, ownerHub, this.hubId)
+      .catch((err: Error) => this.suspect(err));
     if (member === undefined) return undefined;
     return { member: JSON.parse(member) as PeerInfo, closed: closed === 1, reoffered: reoffered === 1 };
   }
@@ -477,7 +494,32 @@ export class RedisBus implements RoomBus {
     }
     const owned = await this.redis.smembers(this.names.hubSessions(this.hubId));
     for (const peerId of owned) if (!this.local.has(peerId)) await this.reap(peerId, this.hubId);
+    await this.dropLeftRooms();
     await this.refresh([...this.replicas.names()]);
+  }
+
+  /**
+   * Takes sessions here out of the rooms Redis still has them in but they left (a leave that failed, or a
+   * join that timed out and ran later): else they stayed there as ghosts for good, holding seats and
+   * keeping the rooms open, even past the session's end (the reaper reads only the session's record).
+   */
+  private async dropLeftRooms(): Promise<void> {
+    const peers = [...this.local.keys()];
+    if (peers.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const peerId of peers) pipeline.hkeys(this.names.session(peerId));
+    const results = (await pipeline.exec()) ?? [];
+    for (const [i, peerId] of peers.entries()) {
+      const [err, fields] = results[i] ?? [];
+      if (err) throw err;
+      for (const field of fields as string[]) {
+        const room = field.slice(2);
+        const mine = this.local.get(peerId);
+        if (!field.startsWith('r:') || mine === undefined || mine.rooms.has(room) || this.joining.has(joinKey(peerId, room))) continue;
+        const outcome = await this.leaveAs(room, peerId, this.hubId);
+        if (outcome !== undefined) this.listener.departed(room, outcome);
+      }
+    }
   }
 
   /** Takes a session a hub (dead, or this one after an outage) no longer holds out of its rooms, and forgets it. */

@@ -1,0 +1,59 @@
+/**
+ * What a hub writes back to Redis when Redis answers again (two in-process hubs on one real Redis): a
+ * membership whose leave never reached Redis is taken out, so that no ghost stays in a room for good.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../helpers/redis-server.ts';
+import { startHub, type TestHub } from '../helpers/hub.ts';
+import { TestClient } from '../helpers/test-client.ts';
+
+let redis: RedisServer;
+let a: TestHub;
+let b: TestHub;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  const options = { redisUrl: redis.url, serverPeer: false, hubTtlMs: 1_000, redisCommandTimeoutMs: 300 };
+  a = await startHub(options);
+  b = await startHub(options);
+}, 30_000);
+
+afterAll(async () => {
+  await a?.hub.close();
+  await b?.hub.close();
+  await redis?.stop();
+});
+
+const until = async (ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const redisHealth = async (hub: TestHub) => ((await (await fetch(`${hub.httpUrl}/healthz`)).json()) as { redis: string }).redis;
+
+describe('a leave that Redis did not get', () => {
+  it('is written back when Redis answers again: the room mates see the departure, Redis drops the member', async () => {
+    const p = await TestClient.connect(a.url);
+    await p.join('ghost', 'p');
+    const q = await TestClient.connect(b.url);
+    await q.join('ghost', 'q');
+    await p.next('peer-joined');
+
+    redis.pause();
+    try {
+      await until(async () => (await redisHealth(a)) === 'down', 'hub a to see redis down');
+      p.send({ type: 'leave', room: 'ghost' });
+      await p.nextError('internal-error');
+    } finally {
+      redis.resume();
+    }
+    await until(async () => (await redisHealth(a)) === 'up', 'hub a to see redis up');
+    expect(await q.next('peer-left', 10_000)).toMatchObject({ peerId: p.peerId });
+    const probe = redis.client();
+    expect(await probe.hexists('rw:room:ghost', p.peerId)).toBe(0);
+    expect(await probe.hget('rw:room:ghost', '#n')).toBe('1');
+    await Promise.all([p.close(), q.close()]);
+  }, 30_000);
+});
