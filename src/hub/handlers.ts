@@ -159,7 +159,9 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
   let target = core.sessions.findByToken(msg.token);
   if (target === undefined && fresh.rooms.size === 0) {
     target = await core.sessions.claim(msg.token, msg.received);
-    if (conn.retired) return; // cut off (slow reader) meanwhile: the session waits in its grace for the next resume
+    // Cut off (slow reader), or the socket closed, meanwhile: its close handler ended the fresh session only,
+    // so attaching the target now would leave it on a dead socket for good. It waits in its grace instead.
+    if (conn.retired || conn.ws.readyState !== conn.ws.OPEN) return;
   }
   if (target === undefined || target === fresh) {
     return resumeFailed(core, conn, 'no session to resume for this token: join afresh', msg.id);

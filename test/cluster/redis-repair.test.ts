@@ -1,10 +1,12 @@
 /**
- * What a hub writes back to Redis when Redis answers again (two in-process hubs on one real Redis): a
- * membership whose leave never reached Redis is taken out, so that no ghost stays in a room for good.
+ * No ghost stays in a room for good (two in-process hubs on one real Redis):
+ * - a membership whose leave never reached Redis is taken out when Redis answers again;
+ * - a session taken over for a client that went away meanwhile waits in its grace, then ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../helpers/redis-server.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
+import WebSocket from 'ws';
 import { TestClient } from '../helpers/test-client.ts';
 
 let redis: RedisServer;
@@ -13,7 +15,7 @@ let b: TestHub;
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  const options = { redisUrl: redis.url, serverPeer: false, hubTtlMs: 1_000, redisCommandTimeoutMs: 300 };
+  const options = { redisUrl: redis.url, serverPeer: false, hubTtlMs: 1_000, redisCommandTimeoutMs: 300, resumeGraceMs: 1_000 };
   a = await startHub(options);
   b = await startHub(options);
 }, 30_000);
@@ -55,5 +57,26 @@ describe('a leave that Redis did not get', () => {
     expect(await probe.hexists('rw:room:ghost', p.peerId)).toBe(0);
     expect(await probe.hget('rw:room:ghost', '#n')).toBe('1');
     await Promise.all([p.close(), q.close()]);
+  }, 30_000);
+});
+
+describe('a client that goes away while another hub takes its session over', () => {
+  it('leaves a session in its grace, which ends: its room mates see it leave', async () => {
+    const p = await TestClient.connect(a.url);
+    await p.join('zombie', 'p');
+    const q = await TestClient.connect(a.url);
+    await q.join('zombie', 'q');
+    await p.next('peer-joined');
+    await p.kill();
+    // resume on hub b, and drop the socket as soon as the resume is written: hub b is still claiming
+    const ws = new WebSocket(b.url);
+    await new Promise((resolve) => ws.once('message', resolve)); // welcome
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    ws.send(JSON.stringify({ type: 'resume', token: p.welcome.resumeToken, received: p.received }), () => ws.terminate());
+    await closed;
+    expect(await q.next('peer-left', 8_000)).toMatchObject({ peerId: p.peerId, reason: 'disconnected' });
+    const probe = redis.client();
+    await until(async () => (await probe.hexists('rw:room:zombie', p.peerId)) === 0, 'the member out of the room in Redis');
+    await q.close();
   }, 30_000);
 });
