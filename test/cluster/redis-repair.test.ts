@@ -51,7 +51,7 @@ describe('a leave that Redis did not get', () => {
     } finally {
       redis.resume();
     }
-    await until(async () => (await redisHealth(a)) === 'up', 'hub a to see redis up');
+    await until(async () => (await redisHealth(a)) === 'up' && (await redisHealth(b)) === 'up', 'both hubs to see redis up');
     expect(await q.next('peer-left', 10_000)).toMatchObject({ peerId: p.peerId });
     const probe = redis.client();
     expect(await probe.hexists('rw:room:ghost', p.peerId)).toBe(0);
@@ -78,5 +78,27 @@ describe('a client that goes away while another hub takes its session over', () 
     const probe = redis.client();
     await until(async () => (await probe.hexists('rw:room:zombie', p.peerId)) === 0, 'the member out of the room in Redis');
     await q.close();
+  }, 30_000);
+});
+
+describe('a hub whose subscriber connection Redis dropped', () => {
+  it('reads its room copies again once it is back: a member that joined meanwhile is reachable', async () => {
+    const p = await TestClient.connect(a.url);
+    await p.join('deaf', 'p');
+    const r = await TestClient.connect(b.url);
+    await r.join('deaf', 'r'); // hub b follows the room already: its next join publishes at once
+    const q = await TestClient.connect(b.url);
+    await q.join('deaf-elsewhere', 'q'); // hub b follows q's channel already: its join waits for no subscription
+    const probe = redis.client();
+    // what Redis does to a subscriber over client-output-buffer-limit pubsub: hub a's, which reconnects
+    const { hubId } = (await (await fetch(`${a.httpUrl}/healthz`)).json()) as { hubId: string };
+    const line = ((await probe.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).split('\n').find((l) => l.includes(`name=roomwire-hub-${hubId}-sub`));
+    expect(line).toBeDefined();
+    await probe.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!);
+    await q.join('deaf', 'q'); // its event does not reach hub a: its subscriber connection is away
+    await until(async () => (await redisHealth(a)) === 'up', 'hub a up again');
+    p.send({ type: 'signal', to: q.peerId, data: 'hello' });
+    expect(await q.next('signal')).toMatchObject({ from: p.peerId, data: 'hello' });
+    await Promise.all([p.close(), q.close(), r.close()]);
   }, 30_000);
 });

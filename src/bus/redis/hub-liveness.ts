@@ -18,6 +18,8 @@ import type { BusLogger } from './redis-bus.ts';
 import type { RedisNames } from './redis-scripts.ts';
 
 export interface ClusterRepair {
+  /** The bus hears its channels: until then the hub stays down (what it reads again could be missed). */
+  listening(): boolean;
   reregister(lostData: boolean): Promise<void>;
   reap(peerId: string, deadHub: string): Promise<void>;
   /** Removes what a dead hub still counts in Redis (its per-address counts), once its sessions are reaped. */
@@ -61,6 +63,7 @@ export class HubLiveness {
   }
 
   async start(): Promise<void> {
+    await this.running; // a renewal the connection's 'ready' started, perhaps before the bus heard its channels
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.periodMs);
     this.timer.unref();
@@ -100,6 +103,7 @@ export class HubLiveness {
       const lostData = this.epoch !== undefined && epoch !== this.epoch;
       this.epoch = epoch ?? undefined;
       if (!this.up || lostData) {
+        if (!this.repair.listening()) throw new Error('subscriber connection not back yet');
         if (lostData) this.logger.warn({}, 'redis lost its data: writing back the sessions and rooms of this hub');
         await this.repair.reregister(lostData);
         if (this.quietUntil !== 0) this.logger.info({}, 'redis reachable again');

@@ -73,6 +73,8 @@ export class RedisBus implements RoomBus {
   /** Joins on their way from this hub (joinKey): the repair does not take them for memberships left. */
   private readonly joining = new Set<string>();
   private closed = false;
+  /** The subscriber connection holds its subscriptions (false from its loss until they are back). */
+  private listening = false;
 
   constructor(private readonly options: RedisBusOptions, private readonly logger: BusLogger) {
     this.names = new RedisNames(options.redisKeyPrefix);
@@ -87,8 +89,10 @@ export class RedisBus implements RoomBus {
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 3_000), // backoff to 3 s
     };
     // No offline queue: while Redis is away, a command fails at once instead of waiting (internal-error).
-    this.redis = new Redis(this.options.redisUrl, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 }) as Scripted;
-    this.sub = new Redis(this.options.redisUrl, { ...common, autoResubscribe: true });
+    // Named, so that CLIENT LIST tells which hub holds a connection (and an operator can tell a subscriber).
+    const name = `roomwire-hub-${this.hubId}`;
+    this.redis = new Redis(this.options.redisUrl, { ...common, connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 }) as Scripted;
+    this.sub = new Redis(this.options.redisUrl, { ...common, connectionName: `${name}-sub`, autoResubscribe: true });
     for (const [name, lua] of [['rwJoin', JOIN], ['rwLeave', LEAVE], ['rwForget', FORGET], ['rwRotate', ROTATE], ['rwClaim', CLAIM]] as const) {
       this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
@@ -96,12 +100,24 @@ export class RedisBus implements RoomBus {
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     const ledger = (this.ledger = new RedisAddressLedger(this.redis, this.names, this.hubId, this.logger));
     this.liveness = new HubLiveness(this.redis, this.names, this.hubId, this.options, this.logger, {
+      listening: () => this.listening,
       reregister: (lostData) => this.reregister(lostData),
       reap: (peerId, deadHub) => this.reap(peerId, deadHub),
       forgetHub: (deadHub) => ledger.forgetHub(deadHub),
     });
     await Promise.all([this.redis.connect(), this.sub.connect()]);
     await this.sub.subscribe(this.names.hubChannel(this.hubId), this.names.roomsChannel);
+    this.listening = true;
+    // Redis drops a subscriber (client-output-buffer-limit pubsub, a network cut) with the other connection
+    // up: the events published meanwhile are lost, so room copies must be read again (reregister) once the
+    // subscriptions are back. A PING answered after ioredis's resubscribes says they are in place.
+    this.sub.on('close', () => {
+      this.listening = false;
+      this.liveness.markDown('subscriber connection closed');
+    });
+    this.sub.on('ready', () => setImmediate(() => {
+      this.sub.ping().then(() => (this.listening = true), () => {});
+    }));
     await this.liveness.start();
   }
 
