@@ -17,6 +17,8 @@ export interface MetricSources {
   rooms(): number;
   members(): Record<PeerRole, number>;
   links(): Record<LinkPathName, number>;
+  /** With Redis: 1 while it answers, 0 while not; and the other hubs alive. Undefined without Redis. */
+  cluster?(): { redisUp: number; otherHubs: number };
 }
 
 /** One value per label value, made once (label children, or plain counts). */
@@ -72,7 +74,12 @@ export class HubMetrics {
         this.set({ state: 'grace' }, s.grace);
       },
     });
-    new Gauge({ name: 'roomwire_rooms', help: 'rooms with at least one member', registers, collect() { this.set(sources.rooms()); } });
+    new Gauge({ name: 'roomwire_rooms', help: 'rooms with at least one member (with Redis: a member on this hub)', registers, collect() { this.set(sources.rooms()); } });
+    const cluster = sources.cluster;
+    if (cluster !== undefined) {
+      new Gauge({ name: 'roomwire_redis_up', help: 'with --redis-url: 1 while Redis answers, 0 while the hub refuses what needs it', registers, collect() { this.set(cluster().redisUp); } });
+      new Gauge({ name: 'roomwire_other_hubs', help: 'with --redis-url: other hubs alive on the same Redis, as last seen', registers, collect() { this.set(cluster().otherHubs); } });
+    }
     new Gauge({
       name: 'roomwire_members', help: 'room memberships, by role', labelNames: ['role'], registers,
       collect() { for (const [role, n] of Object.entries(sources.members())) this.set({ role }, n); },
