@@ -128,6 +128,7 @@ async function run(options: ClusterBenchOptions, children: Child[], progress: { 
   // joins
   progress.stage = 'joins';
   const joins = { cluster: [] as JoinRound[], alone: [] as JoinRound[] };
+  for (const hubs of [[hub1, hub2], [alone]]) await joinRound(hubs, joinClients / 5, roomSize); // warm up (Redis loads the scripts)
   for (let i = 0; i < joinRounds; i++) {
     const order = i % 2 === 0 ? (['cluster', 'alone'] as const) : (['alone', 'cluster'] as const);
     for (const which of order) joins[which].push(await joinRound(which === 'cluster' ? [hub1, hub2] : [alone], joinClients, roomSize));
