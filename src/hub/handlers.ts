@@ -51,24 +51,34 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (session.ended || conn.retired) {
     // The socket went away for good, or another connection took the session over, while the bus answered:
     // undo, so nobody sees a ghost and the new connection is not answered for a request it never made.
+    outcome.admitted();
     await core.bus.leave(msg.room, session.peerId);
     return;
   }
   session.rooms.set(msg.room, me.name);
+  try {
+    sendJoined(core, conn, msg, me, outcome.others);
+  } finally {
+    outcome.admitted(); // what reached the joiner meanwhile (a room mate on another hub) follows its `joined`
+  }
+  // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
+  core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
+  core.watch.joined(msg.room, me, outcome.opened);
+}
+
+function sendJoined(core: HubCore, conn: Connection, msg: JoinMessage, me: PeerInfo, others: PeerInfo[]): void {
+  const { session } = conn;
   conn.send({
     type: 'joined',
     ...(msg.id === undefined ? {} : { ref: msg.id }),
     room: msg.room,
     peerId: session.peerId,
-    peers: outcome.others,
+    peers: others,
     iceServers: core.iceServersFor(session.peerId),
     resumeToken: session.resumeToken,
     topology: core.watch.topology(msg.room),
-    ...(role === 'server' ? { limits: conn.promoteToServerPeer() } : {}),
+    ...(me.role === 'server' ? { limits: conn.promoteToServerPeer() } : {}),
   });
-  // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
-  core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
-  core.watch.joined(msg.room, me, outcome.opened);
 }
 
 const JOIN_REFUSALS: Record<JoinRefusal, (options: HubCore['options']) => string> = {
