@@ -126,6 +126,9 @@ export interface RelayBenchResult {
 
 export const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
+/** A number for a report: thousands separated, `digits` decimals. */
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
 export async function benchHubRelay({ rounds = 5, count = 100_000, window = 1_000 } = {}): Promise<RelayBenchResult> {
   const hub = await startRelayServer('hub');
   const bare = await startRelayServer('bare');

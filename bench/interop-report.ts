@@ -1,5 +1,6 @@
 /** The tables bench/interop-pairs.ts prints. */
 import { percentile } from './client-datachannel.ts';
+import { fmt } from './hub-relay.ts';
 import type { Stack } from './interop-ends.ts';
 
 export interface OpenSample {
@@ -18,7 +19,6 @@ export interface PairResult {
   ratesFailure?: string;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const isBaseline = (r: PairResult) => r.a === r.b;
 const pairName = (r: PairResult) => `${r.a} <-> ${r.b}${isBaseline(r) ? ' (baseline)' : ''}`;
 const sizeName = (size: number) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);

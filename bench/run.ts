@@ -1,17 +1,17 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
- * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc|peerjs.
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc|peerjs|cluster.
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchYWebrtc } from './compat-y-webrtc.ts';
-import { benchHubRelay } from './hub-relay.ts';
+import { benchHubRelay, fmt } from './hub-relay.ts';
 import { benchServerFanout } from './server-fanout.ts';
 import { benchPeerjs } from './compat-peerjs.ts';
+import { printCluster } from './cluster-report.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 console.log(`roomwire benchmarks (node ${process.version}${quick ? ', quick' : ''})\n`);
 
@@ -77,4 +77,5 @@ if (only === undefined || only === 'peerjs') {
   console.log(`  roomwire:      heap ${kib(r.idleBytes.roomwire.heap)}, RSS ${kib(r.idleBytes.roomwire.rss)}`);
   console.log(`  ratio roomwire / peerjs-server (heap): ${r.idleRatio.toFixed(2)}x`);
 }
+if (only === undefined || only === 'cluster') await printCluster(quick);
 process.exit(0);

@@ -38,7 +38,8 @@ export class MemoryBus implements RoomBus {
     if (!room$.has(member.peerId)) this.membershipCount++;
     const others = [...room$.values()].filter((m) => m.peerId !== member.peerId);
     room$.set(member.peerId, member);
-    return { ok: true, others, opened: member.role === 'peer' && peers === 0 };
+    // One process: nothing reaches the joiner before the handler's next step sends `joined`.
+    return { ok: true, others, opened: member.role === 'peer' && peers === 0, admitted: () => {} };
   }
 
   async leave(room: string, peerId: string): Promise<LeaveOutcome | undefined> {

@@ -19,6 +19,12 @@ export type JoinOutcome =
     others: PeerInfo[];
     /** The joiner is the room's first peer (role `peer`): the room has just opened, cluster-wide. */
     opened: boolean;
+    /**
+     * Call once `joined` has gone to the joiner (or the join was undone). Until then the bus holds what
+     * reaches the joiner (a room mate on another hub may already be talking to it): nothing may come
+     * before its `joined`.
+     */
+    admitted(): void;
   }
   | { ok: false; code: JoinRefusal };
 

@@ -188,20 +188,21 @@ export class Connection implements SessionOwner {
       this.sendError('payload-too-large', `frames are limited to ${options.maxFrameBytes} bytes`);
       return;
     }
-    const parsed = parseClientMessage(frame.toString(), this.core.parseLimits);
+    const text = frame.toString();
+    const parsed = parseClientMessage(text, this.core.parseLimits);
     if (!parsed.ok) {
       this.sendError(parsed.code, parsed.message, parsed.ref);
       return;
     }
-    this.dispatch(parsed.message, started);
+    this.dispatch(parsed.message, started, text);
   }
 
-  private dispatch(message: ClientMessage, started: number): void {
+  private dispatch(message: ClientMessage, started: number, text: string): void {
     const { metrics } = this.core;
     metrics.messageIn(message.type);
     let result: void | Promise<void>;
     try {
-      result = (handlers[message.type] as Handler<ClientMessage>)(this.core, this, message);
+      result = (handlers[message.type] as Handler<ClientMessage>)(this.core, this, message, text);
     } catch (err) {
       this.failed(message, err);
       return;

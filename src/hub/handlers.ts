@@ -3,7 +3,7 @@
  * `from` is always the sender's session: whatever the client wrote there is never read.
  */
 import {
-  CLOSE_CODES, encodeHubMessage,
+  CLOSE_CODES, encodeHubMessage, rawDataText, type HubMessage,
   type ClientMessage, type ClientMessageType, type JoinMessage, type LeaveMessage,
   type LinkPathMessage, type PeerInfo, type RefreshIceMessage, type RequestId, type RelayMessage, type ResumeMessage, type SignalMessage, type WatchRoomsMessage,
 } from '../protocol/index.ts';
@@ -14,7 +14,8 @@ import type { JoinAuthorization } from './join-token.ts';
 import { sameSecret } from './ops/bearer.ts';
 import { leaveRoom, sharedRoom } from './membership.ts';
 
-export type Handler<M extends ClientMessage> = (core: HubCore, conn: Connection, message: M) => void | Promise<void>;
+/** `text`: the frame as it came (signal and relay copy their `data` from it rather than serialise it again). */
+export type Handler<M extends ClientMessage> = (core: HubCore, conn: Connection, message: M, text: string) => void | Promise<void>;
 
 /** How many absent peers (or ghost rooms) one join may push out before it takes no for an answer. */
 const MAX_YIELDS_PER_JOIN = 4;
@@ -50,24 +51,34 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
   if (session.ended || conn.retired) {
     // The socket went away for good, or another connection took the session over, while the bus answered:
     // undo, so nobody sees a ghost and the new connection is not answered for a request it never made.
+    outcome.admitted();
     await core.bus.leave(msg.room, session.peerId);
     return;
   }
   session.rooms.set(msg.room, me.name);
+  try {
+    sendJoined(core, conn, msg, me, outcome.others);
+  } finally {
+    outcome.admitted(); // what reached the joiner meanwhile (a room mate on another hub) follows its `joined`
+  }
+  // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
+  core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
+  core.watch.joined(msg.room, me, outcome.opened);
+}
+
+function sendJoined(core: HubCore, conn: Connection, msg: JoinMessage, me: PeerInfo, others: PeerInfo[]): void {
+  const { session } = conn;
   conn.send({
     type: 'joined',
     ...(msg.id === undefined ? {} : { ref: msg.id }),
     room: msg.room,
     peerId: session.peerId,
-    peers: outcome.others,
+    peers: others,
     iceServers: core.iceServersFor(session.peerId),
     resumeToken: session.resumeToken,
     topology: core.watch.topology(msg.room),
-    ...(role === 'server' ? { limits: conn.promoteToServerPeer() } : {}),
+    ...(me.role === 'server' ? { limits: conn.promoteToServerPeer() } : {}),
   });
-  // After `joined`, so that a signal a member sends on peer-joined reaches the joiner after its joined.
-  core.bus.broadcast(msg.room, encodeHubMessage({ type: 'peer-joined', room: msg.room, ...me }), session.peerId);
-  core.watch.joined(msg.room, me, outcome.opened);
 }
 
 const JOIN_REFUSALS: Record<JoinRefusal, (options: HubCore['options']) => string> = {
@@ -112,12 +123,12 @@ async function leave(core: HubCore, conn: Connection, msg: LeaveMessage): Promis
   conn.send(msg.id === undefined ? { type: 'left', room: msg.room } : { type: 'left', ref: msg.id, room: msg.room });
 }
 
-function signal(core: HubCore, conn: Connection, msg: SignalMessage): void {
+function signal(core: HubCore, conn: Connection, msg: SignalMessage, text: string): void {
   const { session } = conn;
   if (msg.to === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.to) === undefined) {
     return conn.sendError('peer-not-found', `no peer ${msg.to} in your rooms`, msg.id);
   }
-  const frame = encodeHubMessage({ type: 'signal', from: session.peerId, data: msg.data });
+  const frame = forwarded('signal', session.peerId, undefined, msg, text);
   if (!core.bus.sendTo(msg.to, frame)) {
     conn.sendError('peer-not-found', `peer ${msg.to} is not reachable`, msg.id);
     return;
@@ -125,12 +136,12 @@ function signal(core: HubCore, conn: Connection, msg: SignalMessage): void {
   core.metrics.relayedBytes(frame.length);
 }
 
-function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
+function relay(core: HubCore, conn: Connection, msg: RelayMessage, text: string): void {
   const { session } = conn;
   const { room, to } = msg;
   if (room !== undefined && !session.rooms.has(room)) return conn.sendError('not-in-room', `not in room ${room}`, msg.id);
   if (to === undefined) {
-    const frame = encodeHubMessage({ type: 'relay', from: session.peerId, room, data: msg.data });
+    const frame = forwarded('relay', session.peerId, room, msg, text);
     // The frame was charged once on arrival; a broadcast costs it once per receiver.
     const receivers = core.bus.memberCount(room!) - 1;
     if (!conn.spendBytes(frame.length * (receivers - 1))) {
@@ -143,9 +154,7 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage): void {
   }
   const reachable = to !== session.peerId &&
     (room === undefined ? sharedRoom(core.bus, session.rooms.keys(), to) !== undefined : core.bus.isMember(room, to));
-  const frame = encodeHubMessage(
-    room === undefined ? { type: 'relay', from: session.peerId, data: msg.data } : { type: 'relay', from: session.peerId, room, data: msg.data },
-  );
+  const frame = forwarded('relay', session.peerId, room, msg, text);
   if (!reachable || !core.bus.sendTo(to, frame)) {
     conn.sendError('peer-not-found', `no peer ${to} in ${room === undefined ? 'your rooms' : 'room ' + room}`, msg.id);
     return;
@@ -221,6 +230,18 @@ function linkPath(core: HubCore, conn: Connection, msg: LinkPathMessage): void {
       if (sharedRoom(core.bus, session.rooms.keys(), peerId) === undefined) session.linkPaths.delete(peerId);
     }
   }
+}
+
+/**
+ * The frame a signal or relay becomes: `from` stamped by the hub, `data` copied from the frame's text when
+ * that is safe (src/protocol/raw-data.ts), else serialised again. Same bytes as encodeHubMessage would give
+ * for a frame written without spaces.
+ */
+function forwarded(type: 'signal' | 'relay', from: string, room: string | undefined, msg: SignalMessage | RelayMessage, text: string): string {
+  const data = rawDataText(text, msg as unknown as Record<string, unknown>);
+  if (data === undefined) return encodeHubMessage(room === undefined ? { type, from, data: msg.data } as HubMessage : { type: 'relay', from, room, data: msg.data });
+  // `from` is a UUID the hub made: nothing in it needs escaping.
+  return room === undefined ? `{"type":"${type}","from":"${from}","data":${data}}` : `{"type":"relay","from":"${from}","room":${JSON.stringify(room)},"data":${data}}`;
 }
 
 function resumeFailed(core: HubCore, conn: Connection, why: string, ref: ResumeMessage['id']): void {

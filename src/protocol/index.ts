@@ -3,3 +3,4 @@ export * from './messages.ts';
 export * from './parse.ts';
 export * from './token-bucket.ts';
 export * from './validate.ts';
+export * from './raw-data.ts';

@@ -70,6 +70,42 @@ describe('members on three hubs in one room', () => {
   });
 });
 
+describe('joins at once across hubs', () => {
+  it('every member learns of every room mate: from joined, or from a peer-joined that follows it', async () => {
+    // The bench found it: a room mate's frames reached a joiner's hub before its own join's answer did, and were dropped.
+    const ROOMS = 38; // the cluster's maxRooms is 40
+    const PER_ROOM = 3;
+    for (let round = 0; round < 3; round++) await burst(ROOMS, PER_ROOM, round);
+  }, 60_000);
+});
+
+/** Members of ROOMS rooms join at once, spread over the hubs; each must know all its room mates. */
+async function burst(ROOMS: number, PER_ROOM: number, round: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: ROOMS * PER_ROOM }, (_, i) => TestClient.connect(urls()[i % 3]!, { localAddress: `127.0.0.${2 + (i % 8)}` })));
+  const joins = clients.map((c, i) => c.join(`burst-${i % ROOMS}`));
+  await Promise.all(joins);
+  const roomOf = (i: number) => i % ROOMS;
+  for (const [i, client] of clients.entries()) {
+    const mates = clients.filter((_, j) => j !== i && roomOf(j) === roomOf(i)).map((c) => c.peerId).sort();
+    const known = new Set((client.log.find((m) => m.type === 'joined') as { peers: { peerId: string }[] }).peers.map((p) => p.peerId));
+    const deadline = Date.now() + 5_000;
+    while (known.size < mates.length && Date.now() < deadline) {
+      for (const m of client.log) if (m.type === 'peer-joined') known.add(m.peerId);
+      if (known.size < mates.length) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect([...known].sort(), `round ${round}, client ${i}`).toEqual(mates);
+    // and nothing about the room came before joined
+    const firstJoined = client.log.findIndex((m) => m.type === 'joined');
+    expect(client.log.slice(0, firstJoined).filter((m) => m.type !== 'welcome'), `round ${round}, client ${i}`).toEqual([]);
+  }
+  await Promise.all(clients.map((c) => c.close()));
+  const redis = cluster.redis.client();
+  for (let tries = 0; (await redis.scard('rw:rooms')) > 0; tries++) {
+    expect(tries, 'the burst rooms close').toBeLessThan(100);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('limits across hubs', () => {
   it('maxPeersPerRoom counts the members of every hub', async () => {
     const clients = await Promise.all(urls().map((url) => TestClient.connect(url)));

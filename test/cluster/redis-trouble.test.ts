@@ -85,10 +85,13 @@ describe('Redis frozen (SIGSTOP) and thawed (SIGCONT)', () => {
     const bystander = await TestClient.connect(cluster.hubs[1]!.url);
     await streamThrough(rooms, ids, 300, async () => {
       cluster.redis.pause();
+      const frozen = Date.now();
       try {
         // within a command timeout or two the hubs notice
         await pollUntil(async () => (await health(0)).redis === 'down', 'hub 0 reports redis down', COMMAND_TIMEOUT_MS * 6);
+        console.log(`hub 0 reports redis down ${Date.now() - frozen} ms after SIGSTOP (command timeout ${COMMAND_TIMEOUT_MS} ms)`);
         expect(await readyStatus(0)).toBe(503);
+        expect(await metric(0, 'roomwire_redis_up')).toBe(0);
         expect((await health(0)).status).toBe('ok'); // alive: /healthz answers
         expect(await upgradeStatus(cluster.hubs[0]!.url)).toBe(503);
         await pollUntil(async () => (await health(1)).redis === 'down', 'hub 1 reports redis down', COMMAND_TIMEOUT_MS * 6);
@@ -97,8 +100,12 @@ describe('Redis frozen (SIGSTOP) and thawed (SIGCONT)', () => {
       } finally {
         cluster.redis.resume();
       }
+      const thawed = Date.now();
       for (const i of [0, 1, 2]) await pollUntil(async () => (await health(i)).redis === 'up', `hub ${i} reports redis up`, 15_000);
+      console.log(`hubs up again ${Date.now() - thawed} ms after SIGCONT`);
       expect(await readyStatus(0)).toBe(200);
+      expect(await metric(0, 'roomwire_redis_up')).toBe(1);
+      expect(await metric(0, 'roomwire_other_hubs')).toBe(2);
     });
     // after the thaw, joins work across hubs again, and the room is whole in Redis
     const late = await TestClient.connect(cluster.hubs[2]!.url);
@@ -113,8 +120,10 @@ describe('Redis restarted empty', () => {
     const { rooms, ids } = await roomOnEveryHub('rebuilt');
     await streamThrough(rooms, ids, 300, async () => {
       await cluster.redis.restartEmpty();
+      const restarted = Date.now();
       const redis = cluster.redis.client();
       await pollUntil(async () => (await redis.hlen('rw:room:rebuilt')) >= 3 + 3, 'room rebuilt with its 3 members (+3 counters)', 20_000);
+      console.log(`room rebuilt in Redis ${Date.now() - restarted} ms after its empty restart`);
     });
     const redis = cluster.redis.client();
     const members = Object.keys(await redis.hgetall('rw:room:rebuilt')).filter((k) => !k.startsWith('#'));
@@ -130,6 +139,14 @@ describe('Redis restarted empty', () => {
     await resumed.client.close();
   }, 120_000);
 });
+
+/** A gauge of hub i's /metrics (its one sample). */
+async function metric(i: number, name: string): Promise<number> {
+  const text = await (await fetch(`${cluster.hubs[i]!.httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no ${name} in /metrics`);
+  return Number(line.split(' ').at(-1));
+}
 
 /** The HTTP status a WebSocket upgrade gets (101 when it opens). */
 function upgradeStatus(url: string): Promise<number> {

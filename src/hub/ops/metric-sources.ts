@@ -15,6 +15,7 @@ export function hubMetricSources(bus: RoomBus, sessions: SessionRegistry, connec
       return byRole;
     },
     links: () => countLinks(sessions),
+    ...(bus.hubId === undefined ? {} : { cluster: () => ({ redisUp: bus.health() === 'up' ? 1 : 0, otherHubs: bus.otherHubs() }) }),
   };
 }
 

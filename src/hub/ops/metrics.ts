@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics of one hub (prom-client), served at /metrics. Messages in are counted in plain numbers
  * and read into their counter when scraped (a prom-client child still validates and hashes its labels on
- * every inc); the handler latency histogram is observed per message; gauges are read from the hub's state
+ * every inc); the handler latency histogram is observed per message into plain arrays; gauges are read from the hub's state
  * when scraped. Every metric carries a `node` label: with several hubs each
  * exports its own figures, and the admin API gives the cluster-wide view.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PlainHistogram } from './plain-histogram.ts';
 import { CLIENT_MESSAGE_TYPES, ERROR_CODES, LINK_PATHS, type ClientMessageType, type ErrorCode, type LinkPathName, type PeerRole } from '../../protocol/index.ts';
 
 export type Budget = 'messages' | 'bytes' | 'joins' | 'connections';
@@ -17,6 +18,8 @@ export interface MetricSources {
   rooms(): number;
   members(): Record<PeerRole, number>;
   links(): Record<LinkPathName, number>;
+  /** With Redis: 1 while it answers, 0 while not; and the other hubs alive. Undefined without Redis. */
+  cluster?(): { redisUp: number; otherHubs: number };
 }
 
 /** One value per label value, made once (label children, or plain counts). */
@@ -33,7 +36,7 @@ export class HubMetrics {
   private readonly relayed: Counter;
   private readonly slowConsumers: Counter;
   private readonly resumesBy: Record<'ok' | 'failed', Counter.Internal>;
-  private readonly handlerLatency: Record<string, Histogram.Internal<'type'>>;
+  private readonly handlerLatency: PlainHistogram;
   private readonly upgradesRefused: Counter<'status'>;
 
   constructor(sources: MetricSources) {
@@ -56,11 +59,10 @@ export class HubMetrics {
     this.slowConsumers = new Counter({ name: 'roomwire_slow_consumer_cuts_total', help: 'sockets closed with 4008 for reading too slowly', registers });
     const resumes = new Counter({ name: 'roomwire_resumes_total', help: 'resume attempts, by outcome', labelNames: ['outcome'], registers });
     this.resumesBy = { ok: resumes.labels('ok'), failed: resumes.labels('failed') };
-    const latency = new Histogram({
-      name: 'roomwire_handler_seconds', help: 'time from a message arriving to its handler finishing, by type', labelNames: ['type'], registers,
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
-    });
-    this.handlerLatency = byLabel(CLIENT_MESSAGE_TYPES, (t) => latency.labels(t));
+    this.handlerLatency = new PlainHistogram(
+      'roomwire_handler_seconds', 'time from a message arriving to its handler finishing, by type', 'type', CLIENT_MESSAGE_TYPES,
+      [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1], this.registry,
+    );
     this.upgradesRefused = new Counter({ name: 'roomwire_upgrades_refused_total', help: 'WebSocket upgrades answered with an HTTP error, by status', labelNames: ['status'], registers });
 
     new Gauge({ name: 'roomwire_connections', help: 'open WebSockets', registers, collect() { this.set(sources.connections()); } });
@@ -72,7 +74,12 @@ export class HubMetrics {
         this.set({ state: 'grace' }, s.grace);
       },
     });
-    new Gauge({ name: 'roomwire_rooms', help: 'rooms with at least one member', registers, collect() { this.set(sources.rooms()); } });
+    new Gauge({ name: 'roomwire_rooms', help: 'rooms with at least one member (with Redis: a member on this hub)', registers, collect() { this.set(sources.rooms()); } });
+    const cluster = sources.cluster;
+    if (cluster !== undefined) {
+      new Gauge({ name: 'roomwire_redis_up', help: 'with --redis-url: 1 while Redis answers, 0 while the hub refuses what needs it', registers, collect() { this.set(cluster().redisUp); } });
+      new Gauge({ name: 'roomwire_other_hubs', help: 'with --redis-url: other hubs alive on the same Redis, as last seen', registers, collect() { this.set(cluster().otherHubs); } });
+    }
     new Gauge({
       name: 'roomwire_members', help: 'room memberships, by role', labelNames: ['role'], registers,
       collect() { for (const [role, n] of Object.entries(sources.members())) this.set({ role }, n); },
@@ -100,7 +107,7 @@ export class HubMetrics {
   }
 
   handled(type: ClientMessageType, seconds: number): void {
-    this.handlerLatency[type]!.observe(seconds);
+    this.handlerLatency.observe(type, seconds);
   }
 
   error(code: ErrorCode): void {
