@@ -89,6 +89,11 @@ export interface BusListener {
   handOver(peerId: string, received: number): string[] | null;
   /** This hub took a peer of a dead hub out of a room (the liveness reaper): announce it as a departure. */
   departed(room: string, outcome: LeaveOutcome): void;
+  /**
+   * A session of this hub that the other hubs ended while this hub was cut off from Redis ('ended': its room
+   * mates were told it left), or that resumed on another hub meanwhile ('moved'): it must end here too.
+   */
+  sessionLost(peerId: string, how: 'ended' | 'moved'): void;
 }
 
 export type BusHealth = 'up' | 'down';

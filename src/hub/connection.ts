@@ -15,8 +15,17 @@ import { sendFrame } from './send-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
 
+/** One pair of limit objects per hub (read-only), not one per connection: idle connections are most of them. */
+const sharedLimits = new WeakMap<HubOptions, { peer: ClientLimits; server: ClientLimits }>();
+
 /** What a connection may send: as a peer, or (once it showed the server-peer secret) as a server peer. */
 function limitsFor(options: HubOptions, serverPeer: boolean): ClientLimits {
+  let limits = sharedLimits.get(options);
+  if (limits === undefined) sharedLimits.set(options, (limits = { peer: makeLimits(options, false), server: makeLimits(options, true) }));
+  return serverPeer ? limits.server : limits.peer;
+}
+
+function makeLimits(options: HubOptions, serverPeer: boolean): ClientLimits {
   return serverPeer
     ? {
       maxFrameBytes: options.maxFrameBytes,

@@ -276,6 +276,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         roomClosed: (room) => watch.tell('room-closed', room),
         handOver: (peerId, received) => sessions.handOver(peerId, received),
         departed: (room, outcome) => announceDeparture(bus, watch, room, outcome, 'disconnected'),
+        sessionLost: (peerId, how) => sessions.lose(peerId, how),
       });
       ledger = bus.addressLedger();
       if (ledger !== undefined) {

@@ -142,6 +142,26 @@ export class SessionRegistry {
   }
 
   /**
+   * The other hubs ended this session while this hub was cut off from Redis, or it resumed on another hub:
+   * it ends here. Its client is told to reconnect (1001: it then starts afresh, its resume refused) or, when
+   * the session lives on elsewhere, that it was replaced (4001).
+   */
+  lose(peerId: string, how: 'ended' | 'moved'): void {
+    const session = this.byPeerId.get(peerId);
+    if (session === undefined || session.ended) return;
+    const socket = session.socket;
+    session.owner?.retire();
+    session.detach();
+    if (how === 'moved') {
+      socket?.close(CLOSE_CODES.replaced, 'resumed on another hub');
+      this.drop(session);
+      return;
+    }
+    socket?.close(CLOSE_CODES.goingAway, 'session lost while this hub was cut off: join afresh');
+    void this.end(session, 'disconnected');
+  }
+
+  /**
    * Another hub takes this session over (its client resumed there): it stops here without a departure,
    * its socket (if any, half-open) closed as replaced. Answers the frames after `received`, or null.
    */

@@ -39,6 +39,8 @@ export class HubLiveness {
   /** Other hubs alive at the last sweep. */
   otherHubs = 0;
   private epoch: string | undefined;
+  /** Redis was seen to have lost its data, and this hub has not written back what it holds yet. */
+  private lostData = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Other hubs whose key this hub found missing, and since when (ms). */
@@ -100,12 +102,15 @@ export class HubLiveness {
         await this.redis.set(this.names.epoch, randomUUID(), 'NX');
         epoch = await this.redis.get(this.names.epoch);
       }
-      const lostData = this.epoch !== undefined && epoch !== this.epoch;
+      // Remembered until a write-back succeeds: a renewal that fails after reading the new epoch must not
+      // make the next one take an emptied Redis for one that merely blinked.
+      if (this.epoch !== undefined && epoch !== this.epoch) this.lostData = true;
       this.epoch = epoch ?? undefined;
-      if (!this.up || lostData) {
+      if (!this.up || this.lostData) {
         if (!this.repair.listening()) throw new Error('subscriber connection not back yet');
-        if (lostData) this.logger.warn({}, 'redis lost its data: writing back the sessions and rooms of this hub');
-        await this.repair.reregister(lostData);
+        if (this.lostData) this.logger.warn({}, 'redis lost its data: writing back the sessions and rooms of this hub');
+        await this.repair.reregister(this.lostData);
+        this.lostData = false;
         if (this.quietUntil !== 0) this.logger.info({}, 'redis reachable again');
         this.up = true;
         this.quietUntil = Date.now() + this.options.hubTtlMs;
@@ -148,13 +153,18 @@ export class HubLiveness {
   private async reapHub(deadHub: string): Promise<void> {
     const locked = await this.redis.set(this.names.reaping(deadHub), this.hubId, 'PX', REAP_LOCK_MS, 'NX');
     if (locked === null) return; // another hub is at it
-    const peers = await this.redis.smembers(this.names.hubSessions(deadHub));
-    this.logger.warn({ deadHub, sessions: peers.length }, 'a hub is gone: ending its sessions that did not resume elsewhere');
-    for (const peerId of peers) await this.repair.reap(peerId, deadHub);
-    if ((await this.redis.exists(this.names.hub(deadHub))) === 0) {
-      await this.repair.forgetHub(deadHub);
-      await this.redis.pipeline().srem(this.names.hubs, deadHub).del(this.names.hubSessions(deadHub)).exec();
+    try {
+      const peers = await this.redis.smembers(this.names.hubSessions(deadHub));
+      this.logger.warn({ deadHub, sessions: peers.length }, 'a hub is gone: ending its sessions that did not resume elsewhere');
+      for (const peerId of peers) await this.repair.reap(peerId, deadHub);
+      if ((await this.redis.exists(this.names.hub(deadHub))) === 0) {
+        await this.repair.forgetHub(deadHub);
+        await this.redis.pipeline().srem(this.names.hubs, deadHub).del(this.names.hubSessions(deadHub)).exec();
+      }
+      this.missingSince.delete(deadHub);
+    } finally {
+      // A reaper that failed half-way lets another hub (or itself, next sweep) finish at once, not in 60 s.
+      if ((await this.redis.get(this.names.reaping(deadHub)).catch(() => null)) === this.hubId) await this.redis.del(this.names.reaping(deadHub)).catch(() => {});
     }
-    this.missingSince.delete(deadHub);
   }
 }

@@ -82,6 +82,8 @@ export class RedisBus implements RoomBus {
   private readonly handovers = new Map<string, (frames: string[] | null) => void>();
   /** Joins on their way from this hub (joinKey): the repair does not take them for memberships left. */
   private readonly joinsInFlight = new Set<string>();
+  /** Claims of sessions from other hubs on their way. */
+  private readonly claims = new Set<Promise<boolean>>();
   private closed = false;
   /** The subscriber connection holds its subscriptions (false from its loss until they are back). */
   private listening = false;
@@ -208,11 +210,18 @@ export class RedisBus implements RoomBus {
   async leave(room: string, peerId: string): Promise<LeaveOutcome | undefined> {
     this.local.get(peerId)?.rooms.delete(room);
     const replica = this.replicas.get(room);
+    const member = replica?.members.get(peerId);
     replica?.members.delete(peerId); // its event follows; this hub stops counting the peer at once
     replica?.local.delete(peerId);
     this.release(room);
     this.liveness.ensureUp();
-    return this.leaveAs(room, peerId, this.hubId);
+    const outcome = await this.leaveAs(room, peerId, this.hubId);
+    if (outcome !== 'moved') return outcome;
+    // Another hub took the session over meanwhile (its grace ran out here as it resumed there): it is still
+    // a member, which this hub's copy must say again (no event will).
+    const copy = this.replicas.get(room);
+    if (member !== undefined && copy !== undefined && !copy.members.has(peerId)) copy.members.set(peerId, member);
+    return undefined;
   }
 
   async openRooms(): Promise<string[]> {
@@ -297,6 +306,17 @@ export class RedisBus implements RoomBus {
 
   async claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean> {
     this.liveness.ensureUp();
+    // The repair must not take a session claimed for this hub, not yet here, for a ghost (reregister).
+    const claim = this.claim(resumeToken, received, adopt);
+    this.claims.add(claim);
+    try {
+      return await claim;
+    } finally {
+      this.claims.delete(claim);
+    }
+  }
+
+  private async claim(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean> {
     const newToken = randomBytes(32).toString('base64url');
     const [peerId, previousHub, previousAlive, address, serverPeer, rooms] = await this.redis.rwClaim(
       this.names.prefix, tokenHash(resumeToken), this.hubId, tokenHash(newToken),
@@ -416,10 +436,11 @@ export class RedisBus implements RoomBus {
     throw err;
   }
 
-  private async leaveAs(room: string, peerId: string, ownerHub: string): Promise<LeaveOutcome | undefined> {
+  /** undefined when the peer was not a member; 'moved' when its session belongs to a hub other than ownerHub. */
+  private async leaveAs(room: string, peerId: string, ownerHub: string): Promise<LeaveOutcome | 'moved' | undefined> {
     const [member, closed, reoffered] = await this.redis.rwLeave(this.names.prefix, room, peerId, ownerHub, this.hubId)
       .catch((err: Error) => this.suspect(err));
-    if (member === undefined) return undefined;
+    if (member === undefined || member === 'moved') return member;
     return { member: JSON.parse(member) as PeerInfo, closed: closed === 1, reoffered: reoffered === 1 };
   }
 
@@ -563,6 +584,7 @@ export class RedisBus implements RoomBus {
    */
   private async reregister(lostData: boolean): Promise<void> {
     if (lostData) this.replicas.resetVersions();
+    else await this.dropLostSessions();
     await this.ledger!.sync();
     for (const [peerId, mine] of this.local) {
       for (const room of mine.rooms) {
@@ -570,10 +592,30 @@ export class RedisBus implements RoomBus {
         if (member !== undefined) await this.redis.rwJoin(...this.joinArgs(room, member, mine.record, true));
       }
     }
+    await Promise.allSettled([...this.claims]);
     const owned = await this.redis.smembers(this.names.hubSessions(this.hubId));
     for (const peerId of owned) if (!this.local.has(peerId)) await this.reap(peerId, this.hubId);
     await this.dropLeftRooms();
     await this.refresh([...this.replicas.names()]);
+  }
+
+  /**
+   * Sessions this hub held through an outage that the other hubs ended meanwhile (it was cut off longer than
+   * hubTtlMs + resumeGraceMs, and they took it for dead), or that resumed on another hub: they end here too,
+   * rather than being written back behind their room mates' backs (who were told they left).
+   */
+  private async dropLostSessions(): Promise<void> {
+    const peers = [...this.local].filter(([, mine]) => mine.rooms.size > 0).map(([peerId]) => peerId);
+    if (peers.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const peerId of peers) pipeline.hget(this.names.session(peerId), 'hub');
+    const results = (await pipeline.exec()) ?? [];
+    for (const [i, peerId] of peers.entries()) {
+      const [err, hub] = results[i] ?? [];
+      if (err) throw err;
+      if (hub === null) this.listener.sessionLost(peerId, 'ended');
+      else if (hub !== this.hubId) this.listener.sessionLost(peerId, 'moved');
+    }
   }
 
   /**
@@ -595,7 +637,7 @@ export class RedisBus implements RoomBus {
         const mine = this.local.get(peerId);
         if (!field.startsWith('r:') || mine === undefined || mine.rooms.has(room) || this.joinsInFlight.has(joinKey(peerId, room))) continue;
         const outcome = await this.leaveAs(room, peerId, this.hubId);
-        if (outcome !== undefined) this.listener.departed(room, outcome);
+        if (outcome !== undefined && outcome !== 'moved') this.listener.departed(room, outcome);
       }
     }
   }
@@ -608,7 +650,7 @@ export class RedisBus implements RoomBus {
       if (!field.startsWith('r:')) continue;
       const room = field.slice(2);
       const outcome = await this.leaveAs(room, peerId, ownerHub);
-      if (outcome !== undefined) this.listener.departed(room, outcome);
+      if (outcome !== undefined && outcome !== 'moved') this.listener.departed(room, outcome);
     }
     await this.redis.rwForget(this.names.prefix, peerId, ownerHub);
     await this.redis.srem(this.names.hubSessions(ownerHub), peerId);

@@ -98,12 +98,12 @@ return {'ok', v, opened and 1 or 0, others}`;
 
 /**
  * leave(prefix, room, peerId, ownerHub, originHub) -> {memberJson, closed, reoffered} | {} when the peer
- * was not a member, or its session now belongs to a hub other than ownerHub.
+ * was not a member | {'moved'} when its session now belongs to a hub other than ownerHub.
  */
 export const LEAVE = `${OWNER_CHECK}
 local P, room, id, ownerHub, origin = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rk, sk = P .. 'room:' .. room, P .. 'session:' .. id
-if not owned_by(sk, ownerHub) then return {} end
+if not owned_by(sk, ownerHub) then return {'moved'} end
 redis.call('HDEL', sk, 'r:' .. room)
 local m = redis.call('HGET', rk, id)
 if not m then return {} end
