@@ -60,7 +60,7 @@ export class Connection implements SessionOwner {
   /** session.lastSeq when the outstanding ping was sent: its pong confirms frames up to here. */
   private pingedAtSeq = 0;
   /** Frames that arrived while an async handler ran (the socket is paused then; this holds at most a read's worth). */
-  private backlog: { data: RawData; isBinary: boolean }[] = [];
+  private backlog: { data: RawData; isBinary: boolean }[] | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -121,7 +121,7 @@ export class Connection implements SessionOwner {
   /** SessionOwner: the session was resumed on another connection. */
   retire(): void {
     this.retiredFlag = true;
-    this.backlog = [];
+    this.backlog = undefined;
   }
 
   /** A numbered frame of the session: kept until confirmed, replayed on resume. */
@@ -167,7 +167,7 @@ export class Connection implements SessionOwner {
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.retired) return;
     if (this.busy) {
-      this.backlog.push({ data, isBinary });
+      (this.backlog ??= []).push({ data, isBinary });
       return;
     }
     this.process(data, isBinary);
@@ -234,10 +234,11 @@ export class Connection implements SessionOwner {
 
   private drain(): void {
     // retire() empties the backlog, and onFrame adds nothing to it afterwards.
-    while (!this.busy && this.backlog.length > 0) {
+    while (!this.busy && this.backlog !== undefined && this.backlog.length > 0) {
       const next = this.backlog.shift()!;
       this.process(next.data, next.isBinary);
     }
+    if (this.backlog?.length === 0) this.backlog = undefined; // most connections are idle: no array kept
   }
 
   private failed(message: ClientMessage, err: unknown): void {

@@ -223,12 +223,10 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
 function linkPath(core: HubCore, conn: Connection, msg: LinkPathMessage): void {
   const { session } = conn;
   if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.peerId) === undefined) return;
-  session.linkPaths.set(msg.peerId, msg.path);
+  session.setLinkPath(msg.peerId, msg.path);
   // More entries than it can have room mates: some are about peers who left.
   if (session.linkPaths.size > core.options.maxPeersPerRoom * session.rooms.size) {
-    for (const peerId of session.linkPaths.keys()) {
-      if (sharedRoom(core.bus, session.rooms.keys(), peerId) === undefined) session.linkPaths.delete(peerId);
-    }
+    session.pruneLinkPaths((peerId) => sharedRoom(core.bus, session.rooms.keys(), peerId) !== undefined);
   }
 }
 

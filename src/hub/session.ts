@@ -8,6 +8,9 @@ import { CLOSE_CODES, type LinkPathName } from '../protocol/index.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { sendFrame } from './send-frame.ts';
 
+/** What an idle session that never reported a link shows (a Map each would cost every connection). */
+const NO_PATHS: ReadonlyMap<string, LinkPathName> = new Map();
+
 export interface SessionLimits {
   maxBufferedBytes: number;
   resumeBufferMaxMessages: number;
@@ -36,8 +39,8 @@ export class Session {
   ended = false;
   /** Showed the server-peer secret: every connection that speaks for it has the server peer's limits. */
   serverPeer = false;
-  /** The path of this peer's link to each room mate, as its client reported it (`link-path`). */
-  readonly linkPaths = new Map<string, LinkPathName>();
+  /** The path of this peer's link to each room mate, as its client reported it (`link-path`); made at the first report. */
+  private paths: Map<string, LinkPathName> | undefined;
   private readonly replay: ReplayBuffer;
 
   constructor(
@@ -52,6 +55,19 @@ export class Session {
     lastSeq = 0,
   ) {
     this.replay = new ReplayBuffer(limits.resumeBufferMaxMessages, limits.resumeBufferMaxBytes, lastSeq);
+  }
+
+  get linkPaths(): ReadonlyMap<string, LinkPathName> {
+    return this.paths ?? NO_PATHS;
+  }
+
+  setLinkPath(peerId: string, path: LinkPathName): void {
+    (this.paths ??= new Map()).set(peerId, path);
+  }
+
+  /** Forgets the reports about peers `keep` says no (they left its rooms). */
+  pruneLinkPaths(keep: (peerId: string) => boolean): void {
+    for (const peerId of this.paths?.keys() ?? []) if (!keep(peerId)) this.paths!.delete(peerId);
   }
 
   /** Number of the last frame sent (or kept) for this session. */
