@@ -16,9 +16,9 @@ import { CANDIDATE, median, windowedRate } from './hub-relay.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Opens a PeerJS socket holding `id` and resolves once the server said OPEN. */
-async function connect(port: number, id: string): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/peerjs?key=peerjs&id=${id}&token=bench`, { perMessageDeflate: false });
+/** Opens a PeerJS socket holding `id` (from `localAddress`, if given) and resolves once the server said OPEN. */
+export async function connect(port: number, id: string, localAddress?: string): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/peerjs?key=peerjs&id=${id}&token=bench`, { perMessageDeflate: false, localAddress });
   const [data] = await once(ws, 'message');
   if (JSON.parse(String(data)).type !== 'OPEN') throw new Error(`no OPEN for ${id}: ${data}`);
   return ws;
@@ -35,7 +35,7 @@ async function closeAll(sockets: WebSocket[]): Promise<void> {
 let round = 0;
 
 /** Relays `count` CANDIDATEs A -> B with at most `window` in flight; returns messages per second. */
-async function relayRate(port: number, count: number, window: number): Promise<number> {
+export async function relayRate(port: number, count: number, window: number): Promise<number> {
   const tag = `r${round++}`;
   const a = await connect(port, `a-${tag}`);
   const b = await connect(port, `b-${tag}`);

@@ -7,8 +7,8 @@
  * roomwire's rate and per-address limits are lifted (bench/relay-server.ts): this measures the relay path.
  */
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { rssOf } from '../test/helpers/peerjs-server.ts';
 import { startOriginalServer } from '../test/helpers/y-webrtc-original.ts';
 import { CANDIDATE, median, startRelayServer, windowedRate } from './hub-relay.ts';
 
@@ -51,11 +51,6 @@ async function publishRate(url: string, count: number, window: number): Promise<
   return rate;
 }
 
-function rssBytes(pid: number): number {
-  const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kib) * 1024;
-}
-
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** RSS growth of a fresh server per idle subscribed socket, in bytes. */
@@ -64,13 +59,13 @@ async function bytesPerIdleSocket(kind: 'roomwire' | 'original', idle: number): 
   try {
     await closeAll(await Promise.all(Array.from({ length: 200 }, (_, i) => subscriber(server.url, `warm-${i % 50}`)))); // warm up
     await settle(1_000);
-    const before = rssBytes(server.pid);
+    const before = rssOf(server.pid);
     const sockets: WebSocket[] = [];
     for (let i = 0; i < idle; i += 100) {
       sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, idle - i) }, (_, j) => subscriber(server.url, `doc-${Math.floor((i + j) / 4)}`)))));
     }
     await settle(1_000);
-    const after = rssBytes(server.pid);
+    const after = rssOf(server.pid);
     await closeAll(sockets);
     return (after - before) / idle;
   } finally {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { PROBE, probed, type MemoryProbe } from '../test/helpers/peerjs-server.ts';
 
 /** A typical trickled candidate as Chrome sends it: the signal frame's `data` is about 250 bytes. */
 export const CANDIDATE = {
@@ -21,7 +22,7 @@ export const CANDIDATE = {
 
 const SERVER = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
-export interface RelayServer {
+export interface RelayServer extends MemoryProbe {
   url: string;
   /** The server process (its RSS, for memory benchmarks). */
   pid: number;
@@ -29,8 +30,8 @@ export interface RelayServer {
 }
 
 export async function startRelayServer(mode: 'hub' | 'bare' | 'y-webrtc'): Promise<RelayServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, mode], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', PROBE, SERVER, mode], {
+    stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   let out = '';
@@ -43,6 +44,7 @@ export async function startRelayServer(mode: 'hub' | 'bare' | 'y-webrtc'): Promi
     child.once('exit', (code) => reject(new Error(`relay server ${mode} exited with ${code}`)));
   });
   return {
+    ...probed(child),
     url: `ws://127.0.0.1:${port}/${mode === 'y-webrtc' ? 'y-webrtc' : 'ws'}`,
     pid: child.pid!,
     async stop() {
@@ -66,21 +68,24 @@ function nextMessage(ws: WebSocket, type: string): Promise<{ peerId: string }> {
   });
 }
 
-async function connect(url: string): Promise<{ ws: WebSocket; peerId: string }> {
+async function connect(url: string, room: string): Promise<{ ws: WebSocket; peerId: string }> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const welcome = nextMessage(ws, 'welcome');
   await once(ws, 'open');
   const { peerId } = await welcome;
   const joined = nextMessage(ws, 'joined');
-  ws.send(JSON.stringify({ type: 'join', room: 'bench' }));
+  ws.send(JSON.stringify({ type: 'join', room }));
   await joined;
   return { ws, peerId };
 }
 
-/** Relays `count` signals A -> B with at most `window` in flight; returns messages per second. */
-export async function relayRate(url: string, count: number, window: number): Promise<number> {
-  const a = await connect(url);
-  const b = await connect(url);
+/**
+ * Relays `count` signals A -> B, both in `room`, with at most `window` in flight; returns messages per second.
+ * (A closed pair stays in its room for the hub's resume grace: a fresh room a round keeps rooms small.)
+ */
+export async function relayRate(url: string, count: number, window: number, room = 'bench'): Promise<number> {
+  const a = await connect(url, room);
+  const b = await connect(url, room);
   const frame = JSON.stringify({ type: 'signal', to: b.peerId, data: CANDIDATE });
   const rate = await windowedRate(() => a.ws.send(frame), b.ws, count, window);
   a.ws.close();

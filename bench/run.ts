@@ -1,6 +1,11 @@
 /**
  * `npm run bench`: every benchmark, each reporting against a baseline measured in the same run.
+<<<<<<< HEAD
  * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc|peerjs|cluster.
+=======
+ * Options: --quick (fewer, shorter rounds, for a smoke run); --only relay|client|server|y-webrtc|peerjs|vs;
+ * --idle N (vs: idle connections a server, default 10,000; this process holds them, so below its open-file limit).
+>>>>>>> perf-bench
  */
 import { benchOpenLatency, benchThroughput, type ThroughputResult } from './client-datachannel.ts';
 import { benchYWebrtc } from './compat-y-webrtc.ts';
@@ -8,10 +13,15 @@ import { benchHubRelay, fmt } from './hub-relay.ts';
 import { benchServerFanout } from './server-fanout.ts';
 import { benchPeerjs } from './compat-peerjs.ts';
 import { printCluster } from './cluster-report.ts';
+import { benchVs, VS_QUICK } from './vs-peerjs.ts';
+import { reportVs } from './vs-report.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+const idleIndex = process.argv.indexOf('--idle');
+const idle = idleIndex === -1 ? undefined : Number(process.argv[idleIndex + 1]);
+if (idle !== undefined && !(Number.isInteger(idle) && idle > 0)) throw new Error('--idle takes a positive whole number of connections');
 
 console.log(`roomwire benchmarks (node ${process.version}${quick ? ', quick' : ''})\n`);
 
@@ -76,6 +86,10 @@ if (only === undefined || only === 'peerjs') {
   console.log(`  peerjs-server: heap ${kib(r.idleBytes.peerjs.heap)}, RSS ${kib(r.idleBytes.peerjs.rss)}`);
   console.log(`  roomwire:      heap ${kib(r.idleBytes.roomwire.heap)}, RSS ${kib(r.idleBytes.roomwire.rss)}`);
   console.log(`  ratio roomwire / peerjs-server (heap): ${r.idleRatio.toFixed(2)}x`);
+}
+if (only === undefined || only === 'vs') {
+  const r = await benchVs({ ...(quick ? VS_QUICK : {}), ...(idle === undefined ? {} : { idle }) });
+  console.log(`\n${reportVs(r).join('\n')}`);
 }
 if (only === undefined || only === 'cluster') await printCluster(quick);
 process.exit(0);

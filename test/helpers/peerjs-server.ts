@@ -1,7 +1,7 @@
 /**
  * The original peerjs-server (npm `peer`) in a child process, for the differential tests and the benchmark:
  * its `peerjs` command as operators run it, or its PeerServer() embedded as its README shows. And roomwire's
- * own command with --peerjs, for the benchmark. All on 127.0.0.1; peerjs-server's command cannot take port 0,
+ * own command, with --peerjs or without, for the benchmarks. All on 127.0.0.1; peerjs-server's command cannot take port 0,
  * so it gets a port found free just before. The commands run with memory-probe.mjs preloaded.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -14,33 +14,56 @@ import { freePort } from './coturn.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PEERJS_BIN = fileURLToPath(new URL('../../node_modules/peer/dist/bin/peerjs.js', import.meta.url));
-const PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
+/** Preload it (--import, with --expose-gc and an IPC channel) to let probed() read the process's memory. */
+export const PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 
-export interface ServerProcess {
-  port: number;
-  /** Resolves with the exit code (or signal) when the process ends, however it ends. */
-  exited: Promise<number | string | null>;
+/** What a benchmark reads of a server process's memory. */
+export interface MemoryProbe {
   /** The process's resident set size now, in bytes (VmRSS). */
   rss(): number;
   /** process.memoryUsage() in the process after full collections (commands started with the probe only). */
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** Writes a heap snapshot of the process to `path` (probe only); resolves with the path written. */
+  heapSnapshot(path: string): Promise<string>;
+}
+
+export interface ServerProcess extends MemoryProbe {
+  port: number;
+  pid: number;
+  /** Resolves with the exit code (or signal) when the process ends, however it ends. */
+  exited: Promise<number | string | null>;
   stop(): Promise<void>;
 }
 
-function wrap(child: ChildProcess, port: number): ServerProcess {
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+/** The resident set size of process `pid` now, in bytes (VmRSS of /proc/<pid>/status). */
+export function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** The memory of `child`, a process started with PROBE preloaded (memory() and heapSnapshot() need that). */
+export function probed(child: ChildProcess): MemoryProbe {
   return {
-    port,
-    exited,
-    rss() {
-      const line = readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
-      return Number(/(\d+)/.exec(line)![1]) * 1024;
-    },
+    rss: () => rssOf(child.pid!),
     memory() {
       const answer = once(child, 'message').then(([m]) => m as NodeJS.MemoryUsage);
       child.send('memory');
       return answer;
     },
+    heapSnapshot(path) {
+      const answer = once(child, 'message').then(([m]) => (m as { path: string }).path);
+      child.send({ heapSnapshot: path });
+      return answer;
+    },
+  };
+}
+
+function wrap(child: ChildProcess, port: number): ServerProcess {
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  return {
+    ...probed(child),
+    port,
+    pid: child.pid!,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL'); // its SIGTERM handler waits for every socket to close
@@ -93,7 +116,12 @@ export async function startEmbeddedPeerjsServer(): Promise<ServerProcess> {
 
 /** `roomwire hub --peerjs --no-server-peer <args>` on 127.0.0.1, port 0 (compiled, as `npm start` runs it). */
 export async function startRoomwireHub(args: string[] = []): Promise<ServerProcess> {
-  const child = fork(BIN, ['hub', '--host', '127.0.0.1', '--port', '0', '--peerjs', '--no-server-peer', ...args], {
+  return startRoomwireCommand(['--peerjs', ...args]);
+}
+
+/** `roomwire hub --no-server-peer <args>` on 127.0.0.1, port 0 (compiled), with the memory probe. */
+export async function startRoomwireCommand(args: string[] = []): Promise<ServerProcess> {
+  const child = fork(BIN, ['hub', '--host', '127.0.0.1', '--port', '0', '--no-server-peer', ...args], {
     execArgv: ['--expose-gc', '--import', PROBE],
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
