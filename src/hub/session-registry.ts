@@ -28,7 +28,19 @@ export interface RegistryOptions extends SessionLimits {
   resumeGraceMs: number;
 }
 
-const newResumeToken = () => randomBytes(32).toString('base64url');
+/** Resume tokens: 32 random bytes each, drawn from a pool (one system RNG call per 128 tokens, not per session). */
+const TOKEN_BYTES = 32;
+let tokenPool = Buffer.alloc(0);
+let tokenPoolAt = 0;
+function newResumeToken(): string {
+  if (tokenPoolAt + TOKEN_BYTES > tokenPool.length) {
+    tokenPool = randomBytes(TOKEN_BYTES * 128);
+    tokenPoolAt = 0;
+  }
+  const token = tokenPool.toString('base64url', tokenPoolAt, tokenPoolAt + TOKEN_BYTES);
+  tokenPoolAt += TOKEN_BYTES;
+  return token;
+}
 
 export class SessionRegistry {
   private readonly byPeerId = new Map<string, Session>();
