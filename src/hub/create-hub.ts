@@ -185,12 +185,14 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
    */
   function accept(ws: WebSocket, address: string, path: string, req: IncomingMessage): void {
     addressLimits.opened(address);
-    ws.once('close', () => addressLimits.closed(address));
+    if (path === Y_WEBRTC_PATH || path === PEERJS_WS_PATH) ws.once('close', () => addressLimits.closed(address));
     if (path === Y_WEBRTC_PATH && yWebrtc !== undefined) return yWebrtc.accept(ws);
     if (path === PEERJS_WS_PATH && peerjs !== undefined) return peerjs.accept(ws, req);
-    const conn = new Connection(ws, core, address);
-    connections.add(conn);
-    ws.once('close', () => connections.delete(conn));
+    connections.add(new Connection(ws, core, address, connectionClosed));
+  }
+  function connectionClosed(conn: Connection): void {
+    connections.delete(conn);
+    addressLimits.closed(conn.address);
   }
 
   /**
