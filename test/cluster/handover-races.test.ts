@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../helpers/redis-server.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
+import { until } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 let redis: RedisServer;
@@ -27,13 +28,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const until = async (ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('a session taken over by the hub its sender is on', () => {
   it('gets the sender\'s whispers and broadcasts once and in order across the switch to direct delivery', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../helpers/redis-server.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import WebSocket from 'ws';
+import { until } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 let redis: RedisServer;
@@ -26,13 +27,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const until = async (ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const redisHealth = async (hub: TestHub) => ((await (await fetch(`${hub.httpUrl}/healthz`)).json()) as { redis: string }).redis;
 
 describe('a leave that Redis did not get', () => {

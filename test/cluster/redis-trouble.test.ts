@@ -164,11 +164,7 @@ function upgradeStatus(url: string): Promise<number> {
   });
 }
 
-async function pollUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls a check that may fail while Redis is in trouble (a failure counts as not yet). */
+function pollUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  return until(() => check().catch(() => false), what, timeoutMs);
 }

@@ -44,14 +44,6 @@ async function serverName(room: string): Promise<string | undefined> {
   return member === null ? undefined : (JSON.parse(member) as { name: string }).name;
 }
 
-async function pollUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   cluster = await HubCluster.start({
     hubs: 2,
@@ -80,7 +72,7 @@ describe('two server peers on two hubs', () => {
   it('serve every room, exactly one per room', async () => {
     const peers = await Promise.all(Array.from({ length: 8 }, (_, i) => TestClient.connect(cluster.hubs[i % 2]!.url)));
     await Promise.all(peers.map((p, i) => p.join(`served-${i}`)));
-    for (let i = 0; i < 8; i++) await pollUntil(async () => (await servedBy(`served-${i}`)) !== null, `room served-${i} served`);
+    for (let i = 0; i < 8; i++) await until(async () => (await servedBy(`served-${i}`)) !== null, `room served-${i} served`);
     await new Promise((r) => setTimeout(r, 500)); // a second server peer would have joined by now
     const names: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -112,11 +104,11 @@ describe('two server peers on two hubs', () => {
     }, 100);
     try {
       await until(() => sent >= 4, 'a quarter sent');
-      await pollUntil(async () => (await redis().xlen('rw:history:star')) > 0, 'history kept in Redis');
+      await until(async () => (await redis().xlen('rw:history:star')) > 0, 'history kept in Redis');
       // the server peer serving the room dies; the other one takes the room once its session is over
       const victim = serverPeers[serving === 'sp-0' ? 0 : 1]!;
       await signalAndWait(victim, 'SIGKILL', 5_000);
-      await pollUntil(async () => (await serverName('star')) !== undefined && (await serverName('star')) !== serving, 'the other server peer serves the room', RESUME_GRACE_MS + 15_000);
+      await until(async () => (await serverName('star')) !== undefined && (await serverName('star')) !== serving, 'the other server peer serves the room', RESUME_GRACE_MS + 15_000);
       await until(() => sent >= TOTAL, 'all sent', 30_000);
     } finally {
       clearInterval(pump);

@@ -6,12 +6,9 @@
  *   what it had not had confirmed, so even at the hub level (raw frames, no room client resending) every
  *   frame arrives exactly once, in order.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SwarmReport } from '../../src/bots/swarm-stats.ts';
 import { HubCluster } from '../helpers/hub-cluster.ts';
-import { BIN } from '../helpers/hub-process.ts';
+import { runSwarm } from '../helpers/hub-process.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 const ADMIN_TOKEN = 'cluster-admin-token-for-tests-0123456789';
@@ -29,16 +26,8 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function swarm(args: string[]): Promise<{ code: number | null; report: SwarmReport; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'swarm', '--url', cluster.url, '--json', ...args], { env: { ...process.env, NODE_ENV: 'production' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code, signal] = await once(child, 'exit');
-  const last = stdout.trim().split('\n').pop()!;
-  if (!last.startsWith('{')) throw new Error(`swarm printed no report (exit ${code}, ${signal}):\n${stdout}\n${stderr}`);
-  return { code, report: JSON.parse(last) as SwarmReport, stderr };
+function swarm(args: string[]) {
+  return runSwarm(cluster.url, args);
 }
 
 describe('roomwire swarm through the load balancer against three hubs', () => {

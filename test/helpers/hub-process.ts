@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { SwarmReport } from '../../src/bots/swarm-stats.ts';
 import { exitOf, outputRead, running, signalAndWait, type Exit } from './child-exit.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
@@ -15,6 +16,14 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   child.stderr.on('data', (d) => (stderr += d));
   const [code] = await once(child, 'exit');
   return { code, stdout, stderr };
+}
+
+/** `roomwire swarm --url URL --json ...args` run to its end: its exit code, its JSON report (the last line) and stderr. */
+export async function runSwarm(url: string, args: string[]): Promise<{ code: number | null; report: SwarmReport; stderr: string }> {
+  const { code, stdout, stderr } = await runCli(['swarm', '--url', url, '--json', ...args]);
+  const last = stdout.trim().split('\n').pop()!;
+  if (!last.startsWith('{')) throw new Error(`swarm printed no report (exit ${code}):\n${stdout}\n${stderr}`);
+  return { code, report: JSON.parse(last) as SwarmReport, stderr };
 }
 
 /** Reads the hub's JSON log lines until the "hub listening" one, and returns its port. */

@@ -28,10 +28,10 @@ export function collect(room: Room): RoomMessage[] {
   return got;
 }
 
-/** Resolves when `predicate` holds, polling. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/** Resolves when `predicate` holds (it may ask a server: a promise), polling. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -3,29 +3,16 @@
  * the hub `npm start` runs (with its embedded server peer in every room), in mesh and in star rooms, it
  * says so too: only bots are receivers, and star links are open links.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SwarmReport } from '../../src/bots/swarm-stats.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
-import { HubProcess } from '../helpers/hub-process.ts';
+import { HubProcess, runSwarm } from '../helpers/hub-process.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/roomwire.js', import.meta.url));
 let t: TestHub;
 beforeAll(async () => { t = await startHub(); });
 afterAll(async () => { await t.hub.close(); });
 
-async function swarm(args: string[], url = t.url): Promise<{ code: number | null; report: SwarmReport; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'swarm', '--url', url, '--json', ...args], { env: { ...process.env, NODE_ENV: 'production' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code, signal] = await once(child, 'exit');
-  const last = stdout.trim().split('\n').pop()!;
-  if (!last.startsWith('{')) throw new Error(`swarm printed no report (exit ${code}, ${signal}):\n${stdout}\n${stderr}`);
-  return { code, report: JSON.parse(last) as SwarmReport, stderr };
+function swarm(args: string[], url = t.url) {
+  return runSwarm(url, args);
 }
 
 describe('roomwire swarm', () => {

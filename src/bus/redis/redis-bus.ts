@@ -143,11 +143,6 @@ export class RedisBus implements RoomBus {
     return this.liveness?.up ? 'up' : 'down';
   }
 
-  /** For the per-address rate limiters, which keep their counters in the same Redis. */
-  get client(): RedisClient {
-    return this.redis;
-  }
-
   addressLedger(): AddressLedger | undefined {
     return this.ledger;
   }
