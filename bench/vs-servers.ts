@@ -31,11 +31,12 @@ export interface Contender extends MemoryProbe {
    */
   open(i: number, localAddress: string): Promise<WebSocket>;
   /**
-   * Resolves once the connections just opened (`last` the last of them) are idle. roomwire keeps every frame
-   * it sent for a resume until a heartbeat pong confirms it: that is its next ping after the last join, and
-   * a second for the pongs. The others keep nothing of the kind: a second.
+   * Resolves once the connections just opened are idle. roomwire keeps every frame it sent for a resume
+   * until a heartbeat pong confirms it: its pings are spread over the interval, so every connection has had
+   * one after the last join only a whole interval later, and a second for the pongs. The others keep
+   * nothing of the kind: a second.
    */
-  idle(last: WebSocket): Promise<void>;
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,19 +44,6 @@ export interface Contender extends MemoryProbe {
 const HEARTBEAT_MS = 5_000;
 const PONGS_MS = 1_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The next ping `ws` receives (or the end of two heartbeat intervals, if none comes). */
-function nextPing(ws: WebSocket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      ws.off('ping', done);
-      resolve();
-    };
-    const timer = setTimeout(done, 2 * HEARTBEAT_MS);
-    ws.on('ping', done);
-  });
-}
 
 /** roomwire hub flags: every limit on, but high enough for `connections` joined connections from a few addresses. */
 export function roomwireFlags(connections: number): string[] {
@@ -80,10 +68,7 @@ export async function startContender(kind: Kind, connections: number): Promise<C
       ...hub, kind,
       relayRate: (count, window) => relayRate(url, count, window, `relay-${relayRoom++}`),
       open: (i, localAddress) => roomwireSocket(url, localAddress, `idle-${Math.floor(i / ROOM_SIZE)}`),
-      idle: async (last) => {
-        await nextPing(last);
-        await sleep(PONGS_MS);
-      },
+      idle: () => sleep(HEARTBEAT_MS + PONGS_MS),
     };
   }
   if (kind === 'peerjs') {
