@@ -1,10 +1,10 @@
 /** The default bus: rooms and endpoints in this process's memory. */
 import type { PeerInfo } from '../protocol/index.ts';
-import type { AddressLedger, BusHealth, BusLimits, BusStats, Deliver, JoinOutcome, LeaveOutcome, RoomBus } from './room-bus.ts';
+import type { AddressLedger, BusHealth, BusLimits, BusStats, Endpoint, JoinOutcome, LeaveOutcome, RoomBus } from './room-bus.ts';
 
 export class MemoryBus implements RoomBus {
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
-  private readonly endpoints = new Map<string, Deliver>();
+  private readonly endpoints = new Map<string, Endpoint>();
   private membershipCount = 0;
 
   constructor(private readonly limits: BusLimits) {}
@@ -81,8 +81,8 @@ export class MemoryBus implements RoomBus {
     return [...this.rooms.keys()];
   }
 
-  attach(peerId: string, deliver: Deliver): void {
-    this.endpoints.set(peerId, deliver);
+  attach(peerId: string, endpoint: Endpoint): void {
+    this.endpoints.set(peerId, endpoint);
   }
 
   detach(peerId: string): void {
@@ -90,9 +90,9 @@ export class MemoryBus implements RoomBus {
   }
 
   sendTo(peerId: string, frame: string): boolean {
-    const deliver = this.endpoints.get(peerId);
-    if (deliver === undefined) return false;
-    deliver(frame);
+    const endpoint = this.endpoints.get(peerId);
+    if (endpoint === undefined) return false;
+    endpoint.deliver(frame);
     return true;
   }
 
@@ -100,7 +100,7 @@ export class MemoryBus implements RoomBus {
     const members = this.rooms.get(room);
     if (members === undefined) return;
     for (const peerId of members.keys()) {
-      if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.(frame);
+      if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.deliver(frame);
     }
   }
 

@@ -8,8 +8,14 @@
  */
 import type { PeerInfo } from '../protocol/index.ts';
 
-/** Hands a serialized frame to a peer's connection (or its resume buffer) on this hub. */
-export type Deliver = (frame: string) => void;
+/**
+ * Where a serialized frame for a peer connected to this hub goes (its session: the connection, or its resume
+ * buffer). An object with a method rather than a function: a session is its own endpoint, where a bound
+ * function or closure each would cost every connection ~100 bytes.
+ */
+export interface Endpoint {
+  deliver(frame: string): void;
+}
 
 export type JoinRefusal = 'room-full' | 'hub-full' | 'room-served';
 
@@ -147,7 +153,7 @@ export interface RoomBus {
   /** Names of the rooms that have members (on the Redis bus: members on this hub). */
   roomNames(): string[];
   /** Registers where frames for a peer connected to this hub go. */
-  attach(peerId: string, deliver: Deliver): void;
+  attach(peerId: string, endpoint: Endpoint): void;
   detach(peerId: string): void;
   /** Delivers to one peer (a room mate: callers check membership first); false if it cannot be reached. */
   sendTo(peerId: string, frame: string): boolean;
@@ -160,7 +166,7 @@ export interface RoomBus {
    * synchronously with the handover and returns where the session's frames go from then on. Resolves
    * false when no hub holds a session for that token (the memory bus: always).
    */
-  claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean>;
+  claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Endpoint): Promise<boolean>;
   /** A session on this hub got a new resume token. */
   rotateToken(peerId: string, resumeToken: string): void;
   /** A session on this hub ended (after it left its rooms): other hubs can no longer resume it. */

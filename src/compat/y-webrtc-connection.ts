@@ -11,6 +11,7 @@ import type { Logger } from '../hub/logger.ts';
 import type { Budget, HubMetrics } from '../hub/ops/metrics.ts';
 import type { HubOptions } from '../hub/options.ts';
 import { sendFrame } from '../hub/send-frame.ts';
+import { nextHeartbeatSlot, type Pingable } from '../hub/heartbeat.ts';
 import { yWebrtcHandlers } from './y-webrtc-handlers.ts';
 import { encodeError, parseYWebrtcFrame, type YWebrtcMessage } from './y-webrtc-messages.ts';
 import type { YWebrtcMetrics } from './y-webrtc-metrics.ts';
@@ -32,7 +33,8 @@ export interface YWebrtcCore {
   readonly logger: Logger;
 }
 
-export class YWebrtcConnection implements TopicSubscriber {
+export class YWebrtcConnection implements TopicSubscriber, Pingable {
+  readonly heartbeatSlot = nextHeartbeatSlot();
   /** Topics this socket subscribes to (the registry holds the other direction). */
   readonly subscribed = new Set<string>();
   private readonly messages: TokenBucket;

@@ -64,8 +64,14 @@ async function allow(limiter: BurstyRateLimiter, key: string): Promise<boolean> 
   }
 }
 
+/** Open WebSockets of one address key, and the key's one string that every connection of it shares. */
+interface OpenCount {
+  key: string;
+  count: number;
+}
+
 export class AddressLimits {
-  private readonly open = new Map<string, number>();
+  private readonly open = new Map<string, OpenCount>();
   private readonly localConnects: Rate;
   private readonly localJoins: Rate;
   private connects: BurstyRateLimiter;
@@ -97,7 +103,7 @@ export class AddressLimits {
 
   /** Whether `key` may open one more WebSocket (on this hub: see takeShared for several). */
   hasRoomFor(key: string): boolean {
-    return (this.open.get(key) ?? 0) < this.options.maxConnectionsPerAddress;
+    return (this.open.get(key)?.count ?? 0) < this.options.maxConnectionsPerAddress;
   }
 
   /**
@@ -117,13 +123,23 @@ export class AddressLimits {
     return taken;
   }
 
-  opened(key: string): void {
-    this.open.set(key, (this.open.get(key) ?? 0) + 1);
+  /**
+   * A WebSocket of `key` is open. Returns the key as the string already held for the address, if any:
+   * each upgrade computes its own copy, and a connection and its session keep it as long as they live.
+   */
+  opened(key: string): string {
+    const open = this.open.get(key);
+    if (open === undefined) {
+      this.open.set(key, { key, count: 1 });
+      return key;
+    }
+    open.count++;
+    return open.key;
   }
 
   closed(key: string): void {
-    const n = (this.open.get(key) ?? 0) - 1;
-    if (n <= 0) this.open.delete(key);
-    else this.open.set(key, n);
+    const open = this.open.get(key);
+    if (open === undefined) return;
+    if (--open.count <= 0) this.open.delete(key);
   }
 }

@@ -14,6 +14,8 @@ import type { HubCore } from './hub-core.ts';
 import { sendFrame } from './send-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
+import type { HubSocket, SocketHandler } from './hub-socket.ts';
+import { nextHeartbeatSlot, type Pingable } from './heartbeat.ts';
 
 /** One pair of limit objects per hub (read-only), not one per connection: idle connections are most of them. */
 const sharedLimits = new WeakMap<HubOptions, { peer: ClientLimits; server: ClientLimits }>();
@@ -45,45 +47,38 @@ function makeLimits(options: HubOptions, serverPeer: boolean): ClientLimits {
     };
 }
 
-const CONNECTION = Symbol('roomwire connection');
-type OwnedSocket = WebSocket & { [CONNECTION]: Connection };
+/** Connection state bits, in one field (a boolean field each costs every connection 8 bytes). */
+const PROMOTED = 1; // has the server peer's limits
+const RETIRED = 2; // another connection resumed this one's session (or it was cut off): nothing more is handled here
+const BUSY = 4; // an async handler runs: frames wait in the backlog
+const AWAITING_PONG = 8;
 
-export class Connection implements SessionOwner {
+export class Connection implements SessionOwner, SocketHandler, Pingable {
   /** Replaced when the connection resumes an earlier session. */
   session: Session;
-  limits!: ClientLimits;
-  private messages!: TokenBucket;
-  private bytes!: TokenBucket;
-  /** Has the server peer's limits. */
-  private promoted = false;
-  /** Another connection resumed this one's session (or it was cut off): nothing more is handled here. */
-  private retiredFlag = false;
-  private busy = false;
-  private awaitingPong = false;
+  /**
+   * The message and byte budgets, made at first use and let go by the heartbeat once refilled (a new bucket
+   * is full): most connections are idle, and a pair costs ~200 bytes.
+   */
+  private messages: TokenBucket | undefined;
+  private bytes: TokenBucket | undefined;
+  private flags = 0;
+  readonly heartbeatSlot = nextHeartbeatSlot();
   /** session.lastSeq when the outstanding ping was sent: its pong confirms frames up to here. */
   private pingedAtSeq = 0;
   /** Frames that arrived while an async handler ran (the socket is paused then; this holds at most a read's worth). */
   private backlog: { data: RawData; isBinary: boolean }[] | undefined;
 
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: HubSocket,
     private readonly core: HubCore,
     /** The client address key the per-address limits count this connection under. */
     readonly address: string,
-    /** The hub's own bookkeeping when the socket has closed (one function for every connection). */
-    private readonly closed: (conn: Connection) => void,
   ) {
     const { options } = core;
-    this.useLimits(false);
     this.session = core.sessions.create(address);
     this.session.attach(ws, this);
-    // Listeners shared by every connection, finding theirs through the socket: a closure each cost every
-    // connection ~80 bytes, and most connections are idle.
-    (ws as OwnedSocket)[CONNECTION] = this;
-    ws.on('message', Connection.onMessage);
-    ws.on('pong', Connection.onPongFrame);
-    ws.on('close', Connection.onClose);
-    ws.on('error', Connection.onError);
+    ws.handler = this; // no listeners: see hub-socket.ts
     this.sendUncounted({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -95,23 +90,15 @@ export class Connection implements SessionOwner {
     });
   }
 
-  private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    (this as OwnedSocket)[CONNECTION].onFrame(data, isBinary);
+  /** SocketHandler: the socket has closed (the session enters its resume grace, or ends). */
+  onClose(code: number): void {
+    this.core.sessions.socketClosed(this.session, this.ws, code);
+    this.core.addressLimits.closed(this.address);
   }
 
-  private static onPongFrame(this: WebSocket): void {
-    (this as OwnedSocket)[CONNECTION].onPong();
-  }
-
-  private static onClose(this: WebSocket, code: number): void {
-    const conn = (this as OwnedSocket)[CONNECTION];
-    conn.core.sessions.socketClosed(conn.session, this, code);
-    conn.closed(conn);
-  }
-
-  private static onError(this: WebSocket, err: Error): void {
-    const conn = (this as OwnedSocket)[CONNECTION];
-    conn.core.logger.debug({ peerId: conn.session.peerId, err: err.message }, 'socket error');
+  /** SocketHandler: ws closes the socket after an error; the close does the bookkeeping. */
+  onError(err: Error): void {
+    this.core.logger.debug({ peerId: this.session.peerId, err: err.message }, 'socket error');
   }
 
   /**
@@ -120,17 +107,28 @@ export class Connection implements SessionOwner {
    */
   promoteToServerPeer(): ClientLimits {
     this.session.serverPeer = true;
-    if (this.promoted) return this.limits;
-    this.promoted = true;
-    this.useLimits(true);
+    if (this.is(PROMOTED)) return this.limits;
+    this.flags |= PROMOTED;
+    this.messages = undefined; // the server peer's, full
+    this.bytes = undefined;
     return this.limits;
   }
 
-  /** A peer's or a server peer's limits, with full buckets. */
-  private useLimits(serverPeer: boolean): void {
-    this.limits = limitsFor(this.core.options, serverPeer);
-    this.messages = new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst);
-    this.bytes = new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst);
+  /** What this connection may send: a peer's or a server peer's limits. */
+  get limits(): ClientLimits {
+    return limitsFor(this.core.options, this.is(PROMOTED));
+  }
+
+  private is(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  private messageBudget(): TokenBucket {
+    return (this.messages ??= new TokenBucket(this.limits.messagesPerSecond, this.limits.messageBurst));
+  }
+
+  private byteBudget(): TokenBucket {
+    return (this.bytes ??= new TokenBucket(this.limits.bytesPerSecond, this.limits.byteBurst));
   }
 
   /**
@@ -138,16 +136,16 @@ export class Connection implements SessionOwner {
    * nothing charged, when the byte budget cannot pay.
    */
   spendBytes(count: number): boolean {
-    return count <= 0 || this.bytes.take(count);
+    return count <= 0 || this.byteBudget().take(count);
   }
 
   get retired(): boolean {
-    return this.retiredFlag;
+    return this.is(RETIRED);
   }
 
   /** SessionOwner: the session was resumed on another connection. */
   retire(): void {
-    this.retiredFlag = true;
+    this.flags |= RETIRED;
     this.backlog = undefined;
   }
 
@@ -170,19 +168,23 @@ export class Connection implements SessionOwner {
    * enters the grace period); otherwise ping, remembering how many frames had been sent by then.
    */
   heartbeat(): void {
-    if (this.awaitingPong) {
+    if (this.is(AWAITING_PONG)) {
       this.ws.terminate();
       return;
     }
-    this.awaitingPong = true;
+    this.flags |= AWAITING_PONG;
     this.pingedAtSeq = this.session.lastSeq;
     this.ws.ping();
+    const now = performance.now();
+    if (this.messages?.isFull(now)) this.messages = undefined;
+    if (this.bytes?.isFull(now)) this.bytes = undefined;
   }
 
-  private onPong(): void {
+  /** SocketHandler: a pong, solicited or not. */
+  onPong(): void {
     // A retired connection's pongs say what its old socket got, not what the client kept: they confirm nothing.
-    if (!this.awaitingPong || this.retired) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
-    this.awaitingPong = false;
+    if (!this.is(AWAITING_PONG) || this.retired) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
+    this.flags &= ~AWAITING_PONG;
     this.session.confirmThrough(this.pingedAtSeq);
   }
 
@@ -191,9 +193,10 @@ export class Connection implements SessionOwner {
     this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
 
-  private onFrame(data: RawData, isBinary: boolean): void {
+  /** SocketHandler: a frame from the client. */
+  onFrame(data: RawData, isBinary: boolean): void {
     if (this.retired) return;
-    if (this.busy) {
+    if (this.is(BUSY)) {
       (this.backlog ??= []).push({ data, isBinary });
       return;
     }
@@ -206,12 +209,12 @@ export class Connection implements SessionOwner {
     const { options } = this.core;
     // The hub's sockets use binaryType 'nodebuffer': a frame arrives as one Buffer of its bytes.
     const frame = data as Buffer;
-    if (!this.messages.take(1, started)) {
+    if (!this.messageBudget().take(1, started)) {
       this.core.metrics.rateLimited('messages');
       this.sendError('rate-limited', `message budget: more than ${this.limits.messagesPerSecond} messages/s; message dropped`);
       return;
     }
-    if (!this.bytes.take(frame.length, started)) {
+    if (!this.byteBudget().take(frame.length, started)) {
       this.core.metrics.rateLimited('bytes');
       this.sendError('rate-limited', `byte budget: more than ${this.limits.bytesPerSecond} bytes/s; message dropped`);
       return;
@@ -247,13 +250,13 @@ export class Connection implements SessionOwner {
       metrics.handled(message.type, (performance.now() - started) / 1000);
       return;
     }
-    this.busy = true;
+    this.flags |= BUSY;
     this.ws.pause();
     result
       .catch((err: unknown) => this.failed(message, err))
       .finally(() => {
         metrics.handled(message.type, (performance.now() - started) / 1000);
-        this.busy = false;
+        this.flags &= ~BUSY;
         this.ws.resume(); // a retired connection too: its close handshake must be read
         this.drain();
       });
@@ -261,7 +264,7 @@ export class Connection implements SessionOwner {
 
   private drain(): void {
     // retire() empties the backlog, and onFrame adds nothing to it afterwards.
-    while (!this.busy && this.backlog !== undefined && this.backlog.length > 0) {
+    while (!this.is(BUSY) && this.backlog !== undefined && this.backlog.length > 0) {
       const next = this.backlog.shift()!;
       this.process(next.data, next.isBinary);
     }

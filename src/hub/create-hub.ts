@@ -17,6 +17,7 @@ import { CLOSE_CODES } from '../protocol/index.ts';
 import { AddressLimits } from './address-limits.ts';
 import { createAddressOf } from './client-address.ts';
 import { Connection } from './connection.ts';
+import { HubSocket } from './hub-socket.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { HubEvents } from './hub-events.ts';
 import type { HubCore } from './hub-core.ts';
@@ -109,8 +110,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
     iceServersFor: (peerId) => iceServersFor(options, peerId),
   };
   const startedAt = Date.now();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
-  const connections = new Set<Connection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false, WebSocket: HubSocket });
   const serveStatic = withClientBundle(createStaticHandler(options.publicDir || DEFAULT_PUBLIC_DIR));
   const yWebrtc = options.yWebrtc ? createYWebrtcEndpoint(options, { metrics, logger }) : undefined;
   const peerjs = options.peerjs ? new PeerjsEndpoint(options, { logger, metrics, originAllowed }) : undefined;
@@ -167,7 +167,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         if (socket.destroyed) return unusedPlace?.();
         // ws may also give up on the upgrade itself (a bad handshake): the socket closes without a session.
         if (unusedPlace !== undefined) socket.once('close', unusedPlace);
-        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        wss.handleUpgrade(req, socket, head, (ws) => {
           if (unusedPlace !== undefined) socket.off('close', unusedPlace);
           accept(ws, address, path, req);
         });
@@ -183,16 +183,12 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
    * close over it and its address only: a closure keeps its whole scope, and the upgrade handler's holds
    * the request and its headers (about 2 KiB a socket). (PeerJS reads its query from `req` once, at once.)
    */
-  function accept(ws: WebSocket, address: string, path: string, req: IncomingMessage): void {
-    addressLimits.opened(address);
+  function accept(ws: HubSocket, key: string, path: string, req: IncomingMessage): void {
+    const address = addressLimits.opened(key);
     if (path === Y_WEBRTC_PATH || path === PEERJS_WS_PATH) ws.once('close', () => addressLimits.closed(address));
     if (path === Y_WEBRTC_PATH && yWebrtc !== undefined) return yWebrtc.accept(ws);
     if (path === PEERJS_WS_PATH && peerjs !== undefined) return peerjs.accept(ws, req);
-    connections.add(new Connection(ws, core, address, connectionClosed));
-  }
-  function connectionClosed(conn: Connection): void {
-    connections.delete(conn);
-    addressLimits.closed(conn.address);
+    void new Connection(ws, core, address); // held by its socket (ws.handler, see hub-socket.ts)
   }
 
   /**
@@ -244,7 +240,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
 
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  const stopHeartbeat = startHeartbeat(() => connections, options.heartbeatIntervalMs);
+  const stopHeartbeat = startHeartbeat(() => nativeConnections(wss.clients), options.heartbeatIntervalMs);
   let closing: Promise<void> | undefined;
   let draining$: Promise<void> | undefined;
   let markDrained!: () => void;
@@ -344,4 +340,12 @@ function rejectUpgrade(socket: Duplex, status: number, text: string, why = ''): 
   // No HTTP timeout covers an upgrade socket: destroy it once the answer is written, whatever the client does.
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
+}
+
+/** The connections speaking roomwire's own protocol among the hub's sockets. */
+function* nativeConnections(sockets: Iterable<WebSocket>): Iterable<Connection> {
+  for (const ws of sockets) {
+    const handler = (ws as HubSocket).handler;
+    if (handler instanceof Connection) yield handler;
+  }
 }

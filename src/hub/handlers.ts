@@ -55,7 +55,7 @@ async function join(core: HubCore, conn: Connection, msg: JoinMessage): Promise<
     await core.bus.leave(msg.room, session.peerId);
     return;
   }
-  session.rooms.set(msg.room, me.name);
+  session.rooms.add(msg.room);
   try {
     sendJoined(core, conn, msg, me, outcome.others);
   } finally {
@@ -125,7 +125,7 @@ async function leave(core: HubCore, conn: Connection, msg: LeaveMessage): Promis
 
 function signal(core: HubCore, conn: Connection, msg: SignalMessage, text: string): void {
   const { session } = conn;
-  if (msg.to === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.to) === undefined) {
+  if (msg.to === session.peerId || sharedRoom(core.bus, session.rooms, msg.to) === undefined) {
     return conn.sendError('peer-not-found', `no peer ${msg.to} in your rooms`, msg.id);
   }
   const frame = forwarded('signal', session.peerId, undefined, msg, text);
@@ -153,7 +153,7 @@ function relay(core: HubCore, conn: Connection, msg: RelayMessage, text: string)
     return;
   }
   const reachable = to !== session.peerId &&
-    (room === undefined ? sharedRoom(core.bus, session.rooms.keys(), to) !== undefined : core.bus.isMember(room, to));
+    (room === undefined ? sharedRoom(core.bus, session.rooms, to) !== undefined : core.bus.isMember(room, to));
   const frame = forwarded('relay', session.peerId, room, msg, text);
   if (!reachable || !core.bus.sendTo(to, frame)) {
     conn.sendError('peer-not-found', `no peer ${to} in ${room === undefined ? 'your rooms' : 'room ' + room}`, msg.id);
@@ -222,11 +222,11 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
  */
 function linkPath(core: HubCore, conn: Connection, msg: LinkPathMessage): void {
   const { session } = conn;
-  if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms.keys(), msg.peerId) === undefined) return;
+  if (msg.peerId === session.peerId || sharedRoom(core.bus, session.rooms, msg.peerId) === undefined) return;
   session.setLinkPath(msg.peerId, msg.path);
   // More entries than it can have room mates: some are about peers who left.
   if (session.linkPaths.size > core.options.maxPeersPerRoom * session.rooms.size) {
-    session.pruneLinkPaths((peerId) => sharedRoom(core.bus, session.rooms.keys(), peerId) !== undefined);
+    session.pruneLinkPaths((peerId) => sharedRoom(core.bus, session.rooms, peerId) !== undefined);
   }
 }
 

@@ -8,23 +8,26 @@
  * interval (the p99 of signal latency under `npm run bench:scale` sat on those stalls).
  */
 export interface Pingable {
+  /** The step of the interval this connection is pinged in (from nextHeartbeatSlot(), at its creation). */
+  readonly heartbeatSlot: number;
   heartbeat(): void;
 }
 
 const SLOTS = 10;
+let assigned = 0;
+
+/** Slots in turn: connections opened together are pinged apart. */
+export function nextHeartbeatSlot(): number {
+  assigned = (assigned + 1) % SLOTS;
+  return assigned;
+}
 
 export function startHeartbeat(connections: () => Iterable<Pingable>, intervalMs: number): () => void {
-  const slotOf = new WeakMap<Pingable, number>();
-  let assigned = 0;
   let step = 0;
   const timer = setInterval(() => {
     const current = step;
     step = (step + 1) % SLOTS;
-    for (const conn of connections()) {
-      let slot = slotOf.get(conn);
-      if (slot === undefined) slotOf.set(conn, (slot = assigned++ % SLOTS));
-      if (slot === current) conn.heartbeat();
-    }
+    for (const conn of connections()) if (conn.heartbeatSlot === current) conn.heartbeat();
   }, intervalMs / SLOTS);
   timer.unref();
   return () => clearInterval(timer);

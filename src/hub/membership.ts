@@ -3,6 +3,7 @@ import type { LeaveOutcome, RoomBus } from '../bus/room-bus.ts';
 import { encodeHubMessage, type PeerLeftReason } from '../protocol/index.ts';
 import type { RoomWatch } from './room-watch.ts';
 import type { Session } from './session.ts';
+import type { SessionRooms } from './session-rooms.ts';
 
 /** Takes a peer out of a room, tells the members who remain, and the watchers if the room closed. */
 export async function leaveRoom(bus: RoomBus, watch: RoomWatch, peerId: string, room: string, reason: PeerLeftReason): Promise<void> {
@@ -28,7 +29,6 @@ export async function removeFromRoom(bus: RoomBus, watch: RoomWatch, session: Se
 }
 
 /** The first room both peers are in, or undefined: signal and relay travel only between room mates. */
-export function sharedRoom(bus: RoomBus, rooms: Iterable<string>, otherPeerId: string): string | undefined {
-  for (const room of rooms) if (bus.isMember(room, otherPeerId)) return room;
-  return undefined;
+export function sharedRoom(bus: RoomBus, rooms: SessionRooms, otherPeerId: string): string | undefined {
+  return rooms.find((room) => bus.isMember(room, otherPeerId));
 }

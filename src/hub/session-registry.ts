@@ -45,7 +45,8 @@ function newResumeToken(): string {
 export class SessionRegistry {
   private readonly byPeerId = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
-  private readonly byAddress = new Map<string, Set<Session>>();
+  /** How many sessions each client address key has (a count: which ones is asked of `absent` only). */
+  private readonly byAddress = new Map<string, number>();
   /** Sessions in their grace period, oldest departure first (a Set keeps insertion order). */
   private readonly absent = new Set<Session>();
   private closing = false;
@@ -81,7 +82,7 @@ export class SessionRegistry {
 
   /** Sessions (connected or absent) of one client address key. */
   countOf(address: string): number {
-    return this.byAddress.get(address)?.size ?? 0;
+    return this.byAddress.get(address) ?? 0;
   }
 
   /** Several hubs: from now on sessions per address count across them (the bus's ledger). */
@@ -125,10 +126,8 @@ export class SessionRegistry {
   private add(session: Session): Session {
     this.byPeerId.set(session.peerId, session);
     this.byToken.set(session.resumeToken, session);
-    let mine = this.byAddress.get(session.address);
-    if (mine === undefined) this.byAddress.set(session.address, (mine = new Set()));
-    mine.add(session);
-    this.bus.attach(session.peerId, session.deliver);
+    this.byAddress.set(session.address, (this.byAddress.get(session.address) ?? 0) + 1);
+    this.bus.attach(session.peerId, session);
     return session;
   }
 
@@ -142,13 +141,13 @@ export class SessionRegistry {
       const session = new Session(handover.peerId, handover.resumeToken, handover.address, this.options, this.sessionEvents, received);
       session.serverPeer = handover.serverPeer;
       if (handover.watching) this.watch.add(session);
-      for (const [room, name] of handover.rooms) session.rooms.set(room, name);
+      for (const room of handover.rooms.keys()) session.rooms.add(room);
       this.add(session);
       this.ledger?.add('sessions', session.address); // its place moves with it: the previous hub gives its own back
       for (const frame of handover.frames) session.deliver(frame);
       this.startGrace(session);
       claimed = session;
-      return session.deliver;
+      return session;
     });
     return found ? claimed : undefined;
   }
@@ -302,9 +301,9 @@ export class SessionRegistry {
     this.byPeerId.delete(session.peerId);
     this.byToken.delete(session.resumeToken);
     this.absent.delete(session);
-    const mine = this.byAddress.get(session.address);
-    mine?.delete(session);
-    if (mine?.size === 0) this.byAddress.delete(session.address);
+    const count = (this.byAddress.get(session.address) ?? 0) - 1;
+    if (count <= 0) this.byAddress.delete(session.address);
+    else this.byAddress.set(session.address, count);
     this.ledger?.release('sessions', session.address);
     this.bus.detach(session.peerId);
     this.watch.remove(session);

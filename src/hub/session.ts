@@ -5,8 +5,10 @@
  */
 import type WebSocket from 'ws';
 import { CLOSE_CODES, type LinkPathName } from '../protocol/index.ts';
+import type { Endpoint } from '../bus/room-bus.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { sendFrame } from './send-frame.ts';
+import { SessionRooms } from './session-rooms.ts';
 
 /** What an idle session that never reported a link shows (a Map each would cost every connection). */
 const NO_PATHS: ReadonlyMap<string, LinkPathName> = new Map();
@@ -29,9 +31,9 @@ export interface SessionOwner {
   retire(): void;
 }
 
-export class Session {
-  /** room -> display name this peer joined it with */
-  readonly rooms = new Map<string, string>();
+export class Session implements Endpoint {
+  /** The rooms this peer is in (its display name in each is the bus's, in its PeerInfo). */
+  readonly rooms = new SessionRooms();
   socket: WebSocket | null = null;
   owner: SessionOwner | null = null;
   graceTimer: NodeJS.Timeout | undefined;
@@ -41,7 +43,13 @@ export class Session {
   serverPeer = false;
   /** The path of this peer's link to each room mate, as its client reported it (`link-path`); made at the first report. */
   private paths: Map<string, LinkPathName> | undefined;
-  private readonly replay: ReplayBuffer;
+  /**
+   * The frames not yet confirmed; made by the first one after the buffer emptied, and let go when all are
+   * confirmed (an idle session, most of the time, then holds only `confirmedSeq`).
+   */
+  private replay: ReplayBuffer | undefined;
+  /** Number of the last frame sent while `replay` is let go. */
+  private confirmedSeq: number;
 
   constructor(
     readonly peerId: string,
@@ -54,7 +62,7 @@ export class Session {
     /** Frames numbered before this hub held the session (taken over from another hub), else 0. */
     lastSeq = 0,
   ) {
-    this.replay = new ReplayBuffer(limits.resumeBufferMaxMessages, limits.resumeBufferMaxBytes, lastSeq);
+    this.confirmedSeq = lastSeq;
   }
 
   get linkPaths(): ReadonlyMap<string, LinkPathName> {
@@ -72,27 +80,33 @@ export class Session {
 
   /** Number of the last frame sent (or kept) for this session. */
   get lastSeq(): number {
-    return this.replay.lastSeq;
+    return this.replay?.lastSeq ?? this.confirmedSeq;
   }
 
   /** The bus endpoint: numbered, kept until confirmed, and written to the socket if there is one. */
-  readonly deliver = (frame: string): void => {
+  deliver(frame: string): void {
     if (this.ended) return;
     const socket = this.socket;
-    if (socket === null && !this.replay.fits(frame)) {
+    const replay = (this.replay ??= new ReplayBuffer(this.limits.resumeBufferMaxMessages, this.limits.resumeBufferMaxBytes, this.confirmedSeq));
+    if (socket === null && !replay.fits(frame)) {
       this.events.overflow(this);
       return;
     }
-    this.replay.push(frame);
+    replay.push(frame);
     if (socket !== null && sendFrame(socket, frame, this.limits.maxBufferedBytes) === 'cut-off') {
       // The socket may take a while to finish closing; the session stops counting on it now.
       this.events.socketLost(this, socket, CLOSE_CODES.slowConsumer);
     }
-  };
+  }
 
   /** The client has frames 1..seq (a pong answered a ping sent after frame seq). */
   confirmThrough(seq: number): void {
-    this.replay.confirmThrough(seq);
+    const replay = this.replay;
+    if (replay === undefined) return;
+    replay.confirmThrough(seq);
+    if (replay.length > 0) return;
+    this.confirmedSeq = replay.lastSeq;
+    this.replay = undefined;
   }
 
   attach(socket: WebSocket, owner: SessionOwner): void {
@@ -114,6 +128,7 @@ export class Session {
 
   /** What a client that received `received` frames is missing, or null if that can no longer be told. */
   framesAfter(received: number): string[] | null {
-    return this.replay.after(received);
+    if (this.replay !== undefined) return this.replay.after(received);
+    return received === this.confirmedSeq ? [] : null; // nothing kept: only a client that has it all can go on
   }
 }

@@ -33,6 +33,11 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whether the bucket has refilled to its capacity by `at` (it is then no different from a new one). */
+  isFull(at = this.now()): boolean {
+    return this.tokens + ((at - this.last) * this.ratePerSecond) / 1000 >= this.capacity;
+  }
+
   /** ms until take(cost) can succeed (0 if it can now; Infinity if cost exceeds the capacity). */
   msUntilNext(cost = 1): number {
     if (cost > this.capacity) return Infinity;

@@ -9,13 +9,13 @@
  *   and frames from senders on this hub meanwhile are held (not published: they would arrive after the
  *   sentinel, behind later direct ones), then delivered when the sentinel is back, before any direct one.
  */
-import type { Deliver } from '../room-bus.ts';
+import type { Endpoint } from '../room-bus.ts';
 
 export class IncomingSession {
   private state: 'before-marker' | 'collecting' | 'adopted';
   private collected: string[] = [];
   private held: string[] = [];
-  private deliver: Deliver | undefined;
+  private endpoint: Endpoint | undefined;
 
   constructor(
     readonly requestId: string,
@@ -28,8 +28,8 @@ export class IncomingSession {
     this.state = previousAlive ? 'before-marker' : 'collecting';
   }
 
-  get adopted(): Deliver | undefined {
-    return this.deliver;
+  get adopted(): Endpoint | undefined {
+    return this.endpoint;
   }
 
   /** Our marker came back through Redis: what follows it is ours. */
@@ -38,7 +38,7 @@ export class IncomingSession {
   }
 
   accept(frame: string): void {
-    if (this.state === 'adopted') this.deliver!(frame);
+    if (this.state === 'adopted') this.endpoint!.deliver(frame);
     else if (this.state === 'collecting' && this.collected.length < this.maxFrames) this.collected.push(frame);
   }
 
@@ -51,15 +51,15 @@ export class IncomingSession {
   settle(): void {
     const held = this.held;
     this.held = [];
-    for (const frame of held) this.deliver!(frame);
+    for (const frame of held) this.endpoint!.deliver(frame);
   }
 
-  /** What was collected; from now on frames go to `deliver`. */
-  adopt(takeOver: (collected: string[]) => Deliver): void {
+  /** What was collected; from now on frames go to the endpoint `takeOver` returns. */
+  adopt(takeOver: (collected: string[]) => Endpoint): void {
     const collected = this.collected;
     this.collected = [];
     this.state = 'collecting'; // the marker may never have come back (a lost publish): take what there is
-    this.deliver = takeOver(collected);
+    this.endpoint = takeOver(collected);
     this.state = 'adopted';
   }
 }

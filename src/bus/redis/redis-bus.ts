@@ -15,7 +15,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import type { PeerInfo } from '../../protocol/index.ts';
 import type {
-  AddressLedger, BusHealth, BusListener, BusLimits, BusStats, Deliver, JoinOutcome, JoinRefusal, LeaveOutcome, RoomBus, SessionHandover, SessionRecord,
+  AddressLedger, BusHealth, BusListener, BusLimits, BusStats, Endpoint, JoinOutcome, JoinRefusal, LeaveOutcome, RoomBus, SessionHandover, SessionRecord,
 } from '../room-bus.ts';
 import {
   handoverAnswer, handoverMarker, readHandoverAnswer, readHandoverMarker, readRoomEvent, readRoomFrame, readRoomsEvent, roomFrame,
@@ -46,9 +46,9 @@ export interface BusLogger {
 interface Joining {
   room: string;
   /** The peer's endpoint before the hold, restored after it. */
-  deliver: Deliver | undefined;
+  endpoint: Endpoint | undefined;
   held: string[];
-  hold: Deliver;
+  hold: Endpoint;
 }
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
@@ -71,7 +71,7 @@ export class RedisBus implements RoomBus {
   private listener!: BusListener;
   private liveness!: HubLiveness;
   private ledger: RedisAddressLedger | undefined;
-  private readonly endpoints = new Map<string, Deliver>();
+  private readonly endpoints = new Map<string, Endpoint>();
   /** Rooms of each peer connected here, and what other hubs need to resume its session. */
   private readonly local = new Map<string, { rooms: Set<string>; record: SessionRecord }>();
   private readonly replicas = new RoomReplicas();
@@ -186,9 +186,9 @@ export class RedisBus implements RoomBus {
    * join event on (it is a member from then), not before.
    */
   private holdWhileJoining(peerId: string, room: string): Joining {
-    const joining: Joining = { room, deliver: this.endpoints.get(peerId), held: [], hold: (frame) => {
+    const joining: Joining = { room, endpoint: this.endpoints.get(peerId), held: [], hold: { deliver: (frame) => {
       if (joining.held.length < this.options.resumeBufferMaxMessages) joining.held.push(frame);
-    } };
+    } } };
     this.joining.set(peerId, joining);
     this.endpoints.set(peerId, joining.hold);
     return joining;
@@ -197,9 +197,10 @@ export class RedisBus implements RoomBus {
   private releaseHold(peerId: string, joining: Joining): void {
     if (this.joining.get(peerId) !== joining) return; // detached meanwhile
     this.joining.delete(peerId);
-    if (joining.deliver === undefined) return;
-    if (this.endpoints.get(peerId) === joining.hold) this.endpoints.set(peerId, joining.deliver);
-    for (const frame of joining.held) joining.deliver(frame);
+    const endpoint = joining.endpoint;
+    if (endpoint === undefined) return;
+    if (this.endpoints.get(peerId) === joining.hold) this.endpoints.set(peerId, endpoint);
+    for (const frame of joining.held) endpoint.deliver(frame);
   }
 
   async leave(room: string, peerId: string): Promise<LeaveOutcome | undefined> {
@@ -240,12 +241,12 @@ export class RedisBus implements RoomBus {
     return [...this.replicas.names()];
   }
 
-  attach(peerId: string, deliver: Deliver): void {
+  attach(peerId: string, endpoint: Endpoint): void {
     // A session taken over from another hub is attached while frames for it may still be on their way
     // through Redis: it gets frames directly only once its sentinel came back (settleIncoming), else a
     // local sender's later frame would overtake its earlier one.
     if (this.incoming.has(peerId)) return;
-    this.endpoints.set(peerId, deliver);
+    this.endpoints.set(peerId, endpoint);
   }
 
   detach(peerId: string): void {
@@ -269,9 +270,9 @@ export class RedisBus implements RoomBus {
   }
 
   sendTo(peerId: string, frame: string): boolean {
-    const deliver = this.endpoints.get(peerId);
-    if (deliver !== undefined) {
-      deliver(frame);
+    const endpoint = this.endpoints.get(peerId);
+    if (endpoint !== undefined) {
+      endpoint.deliver(frame);
       return true;
     }
     const incoming = this.incoming.get(peerId);
@@ -299,7 +300,7 @@ export class RedisBus implements RoomBus {
     if (replica !== undefined) this.deliverLocal(replica, frame, exceptPeerId);
   }
 
-  async claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean> {
+  async claimSession(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Endpoint): Promise<boolean> {
     this.liveness.ensureUp();
     // The repair must not take a session claimed for this hub, not yet here, for a ghost (reregister).
     const claim = this.claim(resumeToken, received, adopt);
@@ -311,7 +312,7 @@ export class RedisBus implements RoomBus {
     }
   }
 
-  private async claim(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Deliver): Promise<boolean> {
+  private async claim(resumeToken: string, received: number, adopt: (handover: SessionHandover) => Endpoint): Promise<boolean> {
     const newToken = randomBytes(32).toString('base64url');
     const [peerId, previousHub, previousAlive, address, serverPeer, rooms] = await this.redis.rwClaim(
       this.names.prefix, tokenHash(resumeToken), this.hubId, tokenHash(newToken),
@@ -481,7 +482,7 @@ export class RedisBus implements RoomBus {
   }
 
   private deliverLocal(replica: Replica, frame: string, exceptPeerId: string | undefined): void {
-    for (const peerId of replica.local) if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.(frame);
+    for (const peerId of replica.local) if (peerId !== exceptPeerId) this.endpoints.get(peerId)?.deliver(frame);
   }
 
   private publish(channel: string, message: string, onDone?: (sent: boolean) => void): void {
@@ -530,8 +531,8 @@ export class RedisBus implements RoomBus {
     }
     if (kind === 'F') {
       const peerId = channel.slice(names.peerChannel('').length);
-      const deliver = this.endpoints.get(peerId);
-      if (deliver !== undefined) deliver(message.slice(1));
+      const endpoint = this.endpoints.get(peerId);
+      if (endpoint !== undefined) endpoint.deliver(message.slice(1));
       else this.incoming.get(peerId)?.accept(message.slice(1));
       return;
     }

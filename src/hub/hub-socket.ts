@@ -1,0 +1,42 @@
+/**
+ * The hub's WebSocket class (ws's `WebSocketServer({ WebSocket })` option). A socket speaking roomwire's
+ * own protocol hands its events straight to its connection, without EventEmitter listeners: four listeners
+ * made ws's `_events` object of every socket grow into a larger dictionary (~300 bytes each, measured with
+ * bench/heap-vs.ts), and most connections are idle. Sockets without a handler (PeerJS, y-webrtc) and every
+ * other event behave as ws documents; `close` is still emitted for anyone waiting on it (drain).
+ */
+import WebSocket, { type RawData } from 'ws';
+
+export interface SocketHandler {
+  onFrame(data: RawData, isBinary: boolean): void;
+  onPong(): void;
+  onClose(code: number): void;
+  /** ws reports a protocol error or a failed write here, then closes the socket. */
+  onError(err: Error): void;
+}
+
+export class HubSocket extends WebSocket {
+  handler: SocketHandler | undefined = undefined;
+
+  // ws emits every event through emit(): the handler's cases are answered here.
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    const handler = this.handler;
+    if (handler !== undefined) {
+      switch (event) {
+        case 'message':
+          handler.onFrame(args[0] as RawData, args[1] as boolean);
+          return true;
+        case 'pong':
+          handler.onPong();
+          return true;
+        case 'error':
+          handler.onError(args[0] as Error);
+          return true;
+        case 'close':
+          handler.onClose(args[0] as number);
+          break;
+      }
+    }
+    return super.emit(event, ...args);
+  }
+}
