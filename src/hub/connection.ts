@@ -165,7 +165,8 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
 
   /**
    * One heartbeat tick: a socket that has not answered the previous ping is dead (terminate; its session
-   * enters the grace period); otherwise ping, remembering how many frames had been sent by then.
+   * enters the grace period); otherwise ping, remembering how many frames had been sent by then, and let
+   * go of what an idle connection need not hold (most connections are idle, most of the time).
    */
   heartbeat(): void {
     if (this.is(AWAITING_PONG)) {
@@ -175,9 +176,13 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     this.flags |= AWAITING_PONG;
     this.pingedAtSeq = this.session.lastSeq;
     this.ws.ping();
-    const now = performance.now();
+    this.releaseIdle(performance.now());
+  }
+
+  private releaseIdle(now: number): void {
     if (this.messages?.isFull(now)) this.messages = undefined;
     if (this.bytes?.isFull(now)) this.bytes = undefined;
+    this.ws.releaseIdleBuffers();
   }
 
   /** SocketHandler: a pong, solicited or not. */
