@@ -165,8 +165,7 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
 
   /**
    * One heartbeat tick: a socket that has not answered the previous ping is dead (terminate; its session
-   * enters the grace period); otherwise ping, remembering how many frames had been sent by then, and let
-   * go of what an idle connection need not hold (most connections are idle, most of the time).
+   * enters the grace period); otherwise ping, remembering how many frames had been sent by then.
    */
   heartbeat(): void {
     if (this.is(AWAITING_PONG)) {
@@ -176,9 +175,12 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     this.flags |= AWAITING_PONG;
     this.pingedAtSeq = this.session.lastSeq;
     this.ws.ping();
-    this.releaseIdle(performance.now());
   }
 
+  /**
+   * Lets go of what an idle connection need not hold (most connections are idle, most of the time). After
+   * the pong, not the ping: the pong itself passes through ws's receive array.
+   */
   private releaseIdle(now: number): void {
     if (this.messages?.isFull(now)) this.messages = undefined;
     if (this.bytes?.isFull(now)) this.bytes = undefined;
@@ -191,6 +193,7 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     if (!this.is(AWAITING_PONG) || this.retired) return; // unsolicited pong (RFC 6455 §5.5.3 allows it): confirms nothing
     this.flags &= ~AWAITING_PONG;
     this.session.confirmThrough(this.pingedAtSeq);
+    this.releaseIdle(performance.now());
   }
 
   sendError(code: ErrorCode, message: string, ref?: RequestId): void {

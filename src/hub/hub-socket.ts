@@ -43,9 +43,9 @@ export class HubSocket extends WebSocket {
   /**
    * Gives back what ws's receiver holds for an idle socket. The array a socket's incoming chunks pass
    * through keeps the capacity it grew to at the first frame (~150 bytes, measured with bench/heap-vs.ts)
-   * for as long as the socket lives, and every roomwire client sends at least a join. Called between
-   * frames (the heartbeat), it swaps an empty array for a new one, and does nothing unless ws's internals
-   * are as test/integration/hub-socket.test.ts pins them.
+   * for as long as the socket lives, and every roomwire client sends at least a join (and pongs). Called
+   * once a frame is done (a heartbeat pong), it swaps an empty array for a new one, and does nothing unless
+   * ws's internals are as test/integration/hub-socket.test.ts pins them.
    */
   releaseIdleBuffers(): void {
     const receiver = (this as unknown as { _receiver?: { _buffers?: unknown } })._receiver;
