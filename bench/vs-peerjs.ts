@@ -38,7 +38,7 @@ export interface VsOptions {
   addresses: number;
 }
 
-export const VS_DEFAULTS: VsOptions = { rounds: 6, count: 40_000, window: 1_000, idle: 10_000, idleRounds: 3, concurrency: 200, addresses: 16 };
+export const VS_DEFAULTS: VsOptions = { rounds: 6, count: 40_000, window: 1_000, idle: 10_000, idleRounds: 5, concurrency: 200, addresses: 16 };
 export const VS_QUICK: Partial<VsOptions> = { rounds: 1, count: 20_000, idle: 2_000, idleRounds: 1 };
 
 export interface IdleRound {
