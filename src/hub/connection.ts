@@ -12,6 +12,7 @@ import {
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
 import { sendFrame } from './send-frame.ts';
+import { welcomeFrame } from './welcome-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
 
@@ -84,7 +85,7 @@ export class Connection implements SessionOwner {
     ws.on('pong', Connection.onPongFrame);
     ws.on('close', Connection.onClose);
     ws.on('error', Connection.onError);
-    this.sendUncounted({
+    this.sendFrameUncounted(welcomeFrame({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       peerId: this.session.peerId,
@@ -92,7 +93,7 @@ export class Connection implements SessionOwner {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       resumeGraceMs: options.resumeGraceMs,
       limits: this.limits,
-    });
+    }));
   }
 
   private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
