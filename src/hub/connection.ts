@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.ts';
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
-import { sendFrame } from './send-frame.ts';
+import { answerSoon, sendFrame } from './send-frame.ts';
 import { welcomeFrame } from './welcome-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
@@ -152,9 +152,10 @@ export class Connection implements SessionOwner {
     this.backlog = undefined;
   }
 
-  /** A numbered frame of the session: kept until confirmed, replayed on resume. */
+  /** A numbered frame of the session: kept until confirmed, replayed on resume. It answers the client: it leaves at once. */
   send(message: HubMessage): void {
     this.session.deliver(encodeHubMessage(message));
+    answerSoon(this.ws);
   }
 
   /** `welcome` and `resumed` describe this connection and are not numbered. */
@@ -164,6 +165,7 @@ export class Connection implements SessionOwner {
 
   sendFrameUncounted(frame: string): void {
     sendFrame(this.ws, frame, this.core.options.maxBufferedBytes);
+    answerSoon(this.ws);
   }
 
   /**
