@@ -75,6 +75,13 @@ export function sendFrame(ws: WebSocket, frame: string, maxBufferedBytes: number
   if (socket !== undefined) corkForRound(socket);
   ws.send(frame);
   if (ws.bufferedAmount <= maxBufferedBytes) return 'sent';
+  // What the hub holds back itself is not the reader's delay: write it out, and judge what the socket
+  // could not take.
+  if (socket !== undefined && corked.delete(socket)) {
+    answering.delete(socket);
+    socket.uncork();
+    if (ws.bufferedAmount <= maxBufferedBytes) return 'sent';
+  }
   ws.close(CLOSE_CODES.slowConsumer, 'slow consumer');
   return 'cut-off';
 }
