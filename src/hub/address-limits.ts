@@ -1,20 +1,22 @@
 /**
  * Limits per client address (a key from client-address.ts): open WebSockets, and the rates of new
- * connections and of joins. Rates use rate-limiter-flexible, whose memory store forgets an address once its
- * window has passed (memory stays bounded by the addresses active in the last window) and which has a Redis
- * store with the same interface for when several hubs share the limits.
+ * connections and of joins. Alone, a hub counts the rates in its memory (memory-rate.ts: forgets an
+ * address once its window has passed, so memory stays bounded by the addresses active in the last window)
+ * and answers at once.
  *
- * Each rate is a sustained limit per second plus a burst: `BurstyRateLimiter` lets `perSecond` through in
- * any second, and then up to `burst` more within a window of burst/perSecond seconds.
+ * Each rate is a sustained limit per second plus a burst: `perSecond` get through in any second, and then
+ * up to `burst` more within a window of burst/perSecond seconds.
  *
- * Several hubs (the bus has an address ledger, see share()): the rates count in Redis, with these memory
- * limiters as insurance, so that while Redis fails each hub still holds the limits on its own; and open
- * WebSockets are counted across the hubs too (a place taken before the upgrade, given back when its socket
- * closes), after the same check against this hub's own count.
+ * Several hubs (the bus has an address ledger, see share()): the rates count in Redis with
+ * rate-limiter-flexible (`BurstyRateLimiter` over `RateLimiterRedis`, the same arithmetic), each part
+ * insured by a `RateLimiterMemory` twin, so that while Redis fails each hub still holds the limits on its
+ * own; and open WebSockets are counted across the hubs too (a place taken before the upgrade, given back
+ * when its socket closes), after the same check against this hub's own count.
  */
 import type { Duplex } from 'node:stream';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AddressLedger, SharedRateStore } from '../bus/room-bus.ts';
+import { MemoryRate } from './memory-rate.ts';
 
 export interface AddressLimitOptions {
   maxConnectionsPerAddress: number;
@@ -24,38 +26,25 @@ export interface AddressLimitOptions {
   joinBurstPerAddress: number;
 }
 
-/** A sustained rate and its burst, in this process's memory. */
-interface Rate {
-  steady: RateLimiterMemory;
-  burst: RateLimiterMemory;
-  limiter: BurstyRateLimiter;
-}
-
-function rate(perSecond: number, burst: number): Rate {
-  const steady = new RateLimiterMemory({ points: perSecond, duration: 1 });
-  const bursts = new RateLimiterMemory({ keyPrefix: 'burst', points: burst, duration: Math.max(1, burst / perSecond) });
-  return { steady, burst: bursts, limiter: new BurstyRateLimiter(steady, bursts) };
-}
-
 /**
- * The same rate counted in the shared store under `${store.keyPrefix}${name}:<address>` (and `name-burst`),
- * each part insured by its memory twin: a store error consumes from the twin instead. Redis windows are
+ * `local`'s rate counted in the shared store under `${store.keyPrefix}${name}:<address>` (and `name-burst`),
+ * each part insured by a memory twin: a store error consumes from the twin instead. Redis windows are
  * whole seconds (its expiry's unit), so the burst window is rounded up: never more lenient than in memory.
  */
-function sharedRate(store: SharedRateStore, name: string, local: Rate): BurstyRateLimiter {
-  const part = (suffix: string, insurance: RateLimiterMemory): RateLimiterAbstract => new RateLimiterRedis({
+function sharedRate(store: SharedRateStore, name: string, local: MemoryRate): BurstyRateLimiter {
+  const part = (suffix: string, points: number, durationMs: number) => new RateLimiterRedis({
     storeClient: store.storeClient,
     keyPrefix: `${store.keyPrefix}${name}${suffix}`,
-    points: insurance.points,
-    duration: Math.max(1, Math.ceil(insurance.duration)),
-    insuranceLimiter: insurance,
+    points,
+    duration: Math.max(1, Math.ceil(durationMs / 1_000)),
+    insuranceLimiter: new RateLimiterMemory({ points, duration: Math.max(1, durationMs / 1_000) }),
     rejectIfRedisNotReady: true, // a disconnected client goes to the insurance at once, not after a timeout
   });
-  return new BurstyRateLimiter(part('', local.steady), part('-burst', local.burst));
+  return new BurstyRateLimiter(part('', local.steady.points, local.steady.durationMs), part('-burst', local.burst.points, local.burst.durationMs));
 }
 
 /** Resolves true when `key` may spend one point now. Store failures let the request through (fail open). */
-async function allow(limiter: BurstyRateLimiter, key: string): Promise<boolean> {
+async function allowShared(limiter: BurstyRateLimiter, key: string): Promise<boolean> {
   try {
     await limiter.consume(key);
     return true;
@@ -72,33 +61,35 @@ interface OpenCount {
 
 export class AddressLimits {
   private readonly open = new Map<string, OpenCount>();
-  private readonly localConnects: Rate;
-  private readonly localJoins: Rate;
-  private connects: BurstyRateLimiter;
-  private joins: BurstyRateLimiter;
+  private readonly connects: MemoryRate;
+  private readonly joins: MemoryRate;
+  /** Set by share(): the rates counted across the hubs sharing one Redis. */
+  private shared: { connects: BurstyRateLimiter; joins: BurstyRateLimiter } | undefined;
   /** Set by share(): the counts of the hubs sharing one Redis. */
   private ledger: AddressLedger | undefined;
 
   constructor(private readonly options: AddressLimitOptions) {
-    this.localConnects = rate(options.connectionsPerSecondPerAddress, options.connectionBurstPerAddress);
-    this.localJoins = rate(options.joinsPerSecondPerAddress, options.joinBurstPerAddress);
-    this.connects = this.localConnects.limiter;
-    this.joins = this.localJoins.limiter;
+    this.connects = new MemoryRate(options.connectionsPerSecondPerAddress, options.connectionBurstPerAddress);
+    this.joins = new MemoryRate(options.joinsPerSecondPerAddress, options.joinBurstPerAddress);
   }
 
   /** Several hubs: from now on the rates and the open WebSockets count across them (the bus's ledger). */
   share(ledger: AddressLedger): void {
     this.ledger = ledger;
-    this.connects = sharedRate(ledger.rateStore, 'connect', this.localConnects);
-    this.joins = sharedRate(ledger.rateStore, 'join', this.localJoins);
+    this.shared = {
+      connects: sharedRate(ledger.rateStore, 'connect', this.connects),
+      joins: sharedRate(ledger.rateStore, 'join', this.joins),
+    };
   }
 
-  allowConnect(key: string): Promise<boolean> {
-    return allow(this.connects, key);
+  /** Whether `key` may open a connection now: at once alone, a promise with several hubs. */
+  allowConnect(key: string): boolean | Promise<boolean> {
+    return this.shared === undefined ? this.connects.allow(key) : allowShared(this.shared.connects, key);
   }
 
-  allowJoin(key: string): Promise<boolean> {
-    return allow(this.joins, key);
+  /** Whether `key` may join a room now: at once alone, a promise with several hubs. */
+  allowJoin(key: string): boolean | Promise<boolean> {
+    return this.shared === undefined ? this.joins.allow(key) : allowShared(this.shared.joins, key);
   }
 
   /** Whether `key` may open one more WebSocket (on this hub: see takeShared for several). */

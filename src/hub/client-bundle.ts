@@ -19,8 +19,13 @@ export function withClientBundle(next: Handler): Handler {
   return (req, res) => (BUNDLE_PATHS.has(pathOf(req.url)) ? serveBundle(req, res) : next(req, res));
 }
 
+/** Paths URL parsing leaves as they are: segments of plain characters (no dots, escapes, query or `//`). */
+const PLAIN_PATH = /^(?:\/[\w-]+)+\/?$|^\/$/;
+
 /** The path of a request target, or '' when it is not one (the static handler then answers 400). */
 export function pathOf(target = '/'): string {
+  // Every upgrade asks this (most for /ws): the fast answer skips building a URL.
+  if (PLAIN_PATH.test(target)) return target;
   try {
     return new URL(target, 'http://x').pathname;
   } catch {

@@ -11,7 +11,8 @@ import {
 } from '../protocol/index.ts';
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
-import { sendFrame } from './send-frame.ts';
+import { answerSoon, sendFrame } from './send-frame.ts';
+import { welcomeFrame } from './welcome-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
 import type { HubSocket, SocketHandler } from './hub-socket.ts';
@@ -79,7 +80,7 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     this.session = core.sessions.create(address);
     this.session.attach(ws, this);
     ws.handler = this; // no listeners: see hub-socket.ts
-    this.sendUncounted({
+    this.sendFrameUncounted(welcomeFrame({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       peerId: this.session.peerId,
@@ -87,7 +88,7 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       resumeGraceMs: options.resumeGraceMs,
       limits: this.limits,
-    });
+    }));
   }
 
   /** SocketHandler: the socket has closed (the session enters its resume grace, or ends). */
@@ -149,9 +150,10 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     this.backlog = undefined;
   }
 
-  /** A numbered frame of the session: kept until confirmed, replayed on resume. */
+  /** A numbered frame of the session: kept until confirmed, replayed on resume. It answers the client: it leaves at once. */
   send(message: HubMessage): void {
     this.session.deliver(encodeHubMessage(message));
+    answerSoon(this.ws);
   }
 
   /** `welcome` and `resumed` describe this connection and are not numbered. */
@@ -161,6 +163,7 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
 
   sendFrameUncounted(frame: string): void {
     sendFrame(this.ws, frame, this.core.options.maxBufferedBytes);
+    answerSoon(this.ws);
   }
 
   /**

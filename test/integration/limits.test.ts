@@ -132,6 +132,22 @@ describe('socket-level limits', () => {
     await t.hub.close();
   }, 30_000);
 
+  it('does not cut off a reader that keeps up when a burst brings it more than maxBufferedBytes at once', async () => {
+    // The hub holds frames back to write them together (send-frame.ts); what it holds back is its own, not
+    // the reader's delay. 4 MiB sent at once reaches the hub in many reads of one round of the event loop.
+    const t = await startHub({ maxBufferedBytes: 128 * 1024, bytesPerSecond: 64 * 1024 * 1024, byteBurst: 64 * 1024 * 1024 });
+    const [fast, reader] = await connectMany(t.url, 2);
+    await fast.join('burst');
+    await reader.join('burst');
+    const chunk = 'c'.repeat(60_000);
+    const count = 70;
+    for (let i = 0; i < count; i++) fast.send({ type: 'relay', to: reader.peerId, data: chunk });
+    for (let i = 0; i < count; i++) await reader.next('relay');
+    expect(reader.ws.readyState).toBe(WebSocket.OPEN);
+    await Promise.all([fast.close(), reader.close()]);
+    await t.hub.close();
+  }, 30_000);
+
   it('answers upgrades beyond maxConnections with HTTP 503, and other paths with 404', async () => {
     const t = await startHub({ maxConnections: 2 });
     const clients = await connectMany(t.url, 2);
