@@ -14,7 +14,7 @@ import type { HubMetrics } from '../hub/ops/metrics.ts';
 import type { HubOptions } from '../hub/options.ts';
 import type { OriginCheck } from '../hub/origin-check.ts';
 import { CLOSE_CODES } from '../protocol/codes.ts';
-import { answerSoon, sendFrame } from '../hub/send-frame.ts';
+import { sendFrame } from '../hub/send-frame.ts';
 import { PeerjsConnection, type PeerjsRouter } from './peerjs-connection.ts';
 import { decidePeerjsHandshake, type PeerjsHandshakeRules } from './peerjs-handshake.ts';
 import { createIdCheck, freshPeerjsId, MemoryPeerjsIds, type PeerjsIds } from './peerjs-ids.ts';
@@ -90,7 +90,6 @@ export class PeerjsEndpoint implements PeerjsRouter {
     this.metrics.connection(decision.kind === 'open' ? 'opened' : 'taken-over');
     this.logger.debug({ peerjsId: conn.id, takeover: decision.kind === 'take-over' }, 'peerjs client connected');
     for (const frame of this.queue.take(conn.id)) this.deliver(conn, frame);
-    answerSoon(ws); // the client waits for OPEN (and what was queued for its id)
   }
 
   relay(from: PeerjsConnection, type: PeerjsRelayedType, dst: string, payload: unknown): void {

@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.ts';
 import { handlers, type Handler } from './handlers.ts';
 import type { HubCore } from './hub-core.ts';
-import { answerSoon, sendFrame } from './send-frame.ts';
+import { sendFrame } from './send-frame.ts';
 import { welcomeFrame } from './welcome-frame.ts';
 import type { HubOptions } from './options.ts';
 import type { Session, SessionOwner } from './session.ts';
@@ -150,10 +150,9 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     this.backlog = undefined;
   }
 
-  /** A numbered frame of the session: kept until confirmed, replayed on resume. It answers the client: it leaves at once. */
+  /** A numbered frame of the session: kept until confirmed, replayed on resume. */
   send(message: HubMessage): void {
     this.session.deliver(encodeHubMessage(message));
-    answerSoon(this.ws);
   }
 
   /** `welcome` and `resumed` describe this connection and are not numbered. */
@@ -163,7 +162,6 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
 
   sendFrameUncounted(frame: string): void {
     sendFrame(this.ws, frame, this.core.options.maxBufferedBytes);
-    answerSoon(this.ws);
   }
 
   /**
@@ -188,6 +186,16 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
     if (this.messages?.isFull(now)) this.messages = undefined;
     if (this.bytes?.isFull(now)) this.bytes = undefined;
     this.ws.releaseIdleBuffers();
+  }
+
+  /**
+   * The connection resumed an earlier session and speaks for it from now on. A ping outstanding was sent
+   * for the session it leaves: its pong says nothing about the frames of this one (they would be confirmed
+   * though sent after the ping), so it counts as unsolicited.
+   */
+  speakFor(session: Session): void {
+    this.session = session;
+    this.flags &= ~AWAITING_PONG;
   }
 
   /** SocketHandler: a pong, solicited or not. */

@@ -33,7 +33,7 @@ import { HubMetrics } from './ops/metrics.ts';
 import { createOpsRoutes } from './ops/ops-routes.ts';
 import { startWebhooks } from './ops/webhooks.ts';
 import { RoomWatch } from './room-watch.ts';
-import { corkForRound } from './send-frame.ts';
+import { corkForTurn } from './send-frame.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { createStaticHandler } from './static-files.ts';
 import { pathOf, withClientBundle } from './client-bundle.ts';
@@ -168,7 +168,7 @@ export function createHub(overrides: Partial<HubOptions> = {}, deps: HubDeps = {
         if (socket.destroyed) return unusedPlace?.();
         // ws may also give up on the upgrade itself (a bad handshake): the socket closes without a session.
         if (unusedPlace !== undefined) socket.once('close', unusedPlace);
-        corkForRound(socket); // the 101 response and the first frame (welcome) leave in one segment
+        corkForTurn(socket); // the 101 response and the first frame (welcome) leave in one segment
         wss.handleUpgrade(req, socket, head, (ws) => {
           if (unusedPlace !== undefined) socket.off('close', unusedPlace);
           accept(ws, address, path, req);

@@ -190,7 +190,7 @@ async function resume(core: HubCore, conn: Connection, msg: ResumeMessage): Prom
     target.detach(); // so its close is not taken for a departure
     stale.close(CLOSE_CODES.replaced, 'resumed on another connection');
   }
-  conn.session = target;
+  conn.speakFor(target);
   target.attach(conn.ws, conn);
   void core.sessions.end(fresh, 'disconnected');
   core.sessions.returned(target);

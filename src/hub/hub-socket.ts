@@ -3,7 +3,8 @@
  * own protocol hands its events straight to its connection, without EventEmitter listeners: four listeners
  * made ws's `_events` object of every socket grow into a larger dictionary (~300 bytes each, measured with
  * bench/heap-vs.ts), and most connections are idle. Sockets without a handler (PeerJS, y-webrtc) and every
- * other event behave as ws documents; `close` is still emitted for anyone waiting on it (drain).
+ * other event behave as ws documents; `close` is still emitted, first, for ws's own listener (which takes
+ * the socket out of `wss.clients`, the heartbeat's list) and anyone waiting on it (drain).
  */
 import WebSocket, { type RawData } from 'ws';
 
@@ -32,9 +33,12 @@ export class HubSocket extends WebSocket {
         case 'error':
           handler.onError(args[0] as Error);
           return true;
-        case 'close':
+        case 'close': {
+          // ws's own listener first, as before: it takes the socket out of wss.clients (the heartbeat's list).
+          const heard = super.emit(event, ...args);
           handler.onClose(args[0] as number);
-          break;
+          return heard;
+        }
       }
     }
     return super.emit(event, ...args);

@@ -2,7 +2,8 @@
  * The names of the rooms a session is in: a Set's methods, stored small. Most sessions are in one room,
  * and a Map or Set costs ~180 bytes even for one entry (measured with bench/heap-vs.ts): one room is its
  * name alone, up to INLINE rooms an exact-size array replaced on every change (joins and leaves are rare
- * next to lookups), more a Set (a server peer serving thousands of rooms looks one up per message).
+ * next to lookups), more a Set (a server peer serving thousands of rooms looks one up per message),
+ * which stays a Set when rooms are left (only server peers get there).
  */
 const INLINE = 8;
 

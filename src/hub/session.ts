@@ -48,7 +48,7 @@ export class Session implements Endpoint {
    * confirmed (an idle session, most of the time, then holds only `confirmedSeq`).
    */
   private replay: ReplayBuffer | undefined;
-  /** Number of the last frame sent while `replay` is let go. */
+  /** lastSeq while `replay` is let go (every frame up to it confirmed); stale while a buffer exists. */
   private confirmedSeq: number;
 
   constructor(

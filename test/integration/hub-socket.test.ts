@@ -54,14 +54,32 @@ describe('HubSocket', () => {
   it('hands frames, pongs and the close to its handler, and still emits close for others', async () => {
     const { server, client, got, events } = await pair();
     const closed = once(server, 'close');
+    const overheard: string[] = [];
+    server.on('message', () => overheard.push('message')).on('pong', () => overheard.push('pong'));
     client.send('one');
     client.pong();
     await until(() => got.length === 1 && events.includes('pong'), 'the frame and the pong');
-    expect(server.listenerCount('message')).toBe(0);
     client.close(4000);
     await closed;
     expect(got).toEqual(['one']);
     expect(events).toEqual(['pong', 'close 4000']);
+    expect(overheard).toEqual([]); // handled, not emitted
+  });
+
+  it("takes a protocol error itself (no 'error' listener needed); a socket without a handler emits it", async () => {
+    const handled = await pair();
+    const closed = once(handled.server, 'close');
+    (handled.client as unknown as Internals)._socket.write(Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f])); // unmasked: refused
+    await closed;
+    expect(handled.events[0]).toMatch(/^error .*MASK/);
+
+    const bare = await pair();
+    bare.server.handler = undefined;
+    const emitted = once(bare.server, 'error');
+    (bare.client as unknown as Internals)._socket.write(Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f]));
+    const [err] = await emitted;
+    expect((err as Error).message).toMatch(/MASK/);
+    expect(bare.events).toEqual([]);
   });
 
   it('gives back the receive array only when empty: a frame split around the release arrives whole', async () => {
