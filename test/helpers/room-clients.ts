@@ -10,6 +10,30 @@ export async function connectClient(url: string, config: Partial<NodeClientConfi
   return client;
 }
 
+/**
+ * Two room clients, one with a peer id below `than` and one above (a peer's role in a link, polite or
+ * impolite, follows the order of the ids). Ids are random: connect until both exist, closing the others.
+ * With n tries this fails with probability 2/(n+1) over `than` (32-40 tries failed about one run in 20, and
+ * a CI run did), so the hub must allow `tries` connections from one address (raise its per-address limits).
+ */
+export async function clientsAround(url: string, than: string, tries = 4_000): Promise<[RoomClient, RoomClient]> {
+  let below: RoomClient | undefined;
+  let above: RoomClient | undefined;
+  for (let i = 0; i < tries && (below === undefined || above === undefined); i++) {
+    const c = await connectClient(url);
+    if (c.peerId < than && below === undefined) below = c;
+    else if (c.peerId > than && above === undefined) above = c;
+    else c.close();
+  }
+  if (below === undefined || above === undefined) throw new Error('no peer ids on both sides');
+  return [below, above];
+}
+
+/** What a test hub sets for clientsAround: per-address limits that let one address connect thousands of times. */
+export const MANY_FROM_ONE_ADDRESS = {
+  connectionsPerSecondPerAddress: 10_000, connectionBurstPerAddress: 10_000, maxSessionsPerAddress: 10_000, maxConnectionsPerAddress: 10_000,
+};
+
 /** Resolves when every link of `room` reports one of `paths` and the room has `members` other members. */
 export async function untilPaths(room: Room, members: number, paths: LinkPath[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import type { BotProcess } from '../helpers/bot-process.ts';
 import { isEvent } from '../helpers/bot-process.ts';
 import { GO_BUILD_TIMEOUT_MS, buildGoPeer, runGoPeer } from '../helpers/go-peer.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
-import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
+import { MANY_FROM_ONE_ADDRESS, clientsAround, collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 let t: TestHub;
@@ -18,9 +18,7 @@ let goBinary: string;
 const clients: RoomClient[] = [];
 const peers: BotProcess[] = [];
 beforeAll(async () => {
-  // Per-address limits raised: weriftPeersAround may connect many clients from this one address.
-  const many = { connectionsPerSecondPerAddress: 10_000, connectionBurstPerAddress: 10_000, maxSessionsPerAddress: 10_000, maxConnectionsPerAddress: 10_000 };
-  [goBinary, t] = await Promise.all([buildGoPeer(), startHub(many)]);
+  [goBinary, t] = await Promise.all([buildGoPeer(), startHub(MANY_FROM_ONE_ADDRESS)]);
 }, GO_BUILD_TIMEOUT_MS);
 afterEach(() => {
   for (const p of peers.splice(0)) p.kill();
@@ -50,24 +48,11 @@ async function joinAs(client: RoomClient, roomName: string) {
 
 /**
  * Two werift peers for the room, one on each side of `goId`: the Go peer is impolite to the first (pion
- * offers) and polite to the second (werift offers). Peer ids are random: connect until both exist. With
- * n tries this fails with probability 2/(n+1) over the Go peer's id (40 tries: about one run in 20, and a CI run did);
- * clients not kept are closed at once.
+ * offers) and polite to the second (werift offers).
  */
 async function weriftPeersAround(goId: string, roomName: string) {
-  let below: RoomClient | undefined;
-  let above: RoomClient | undefined;
-  for (let i = 0; i < 4_000 && (below === undefined || above === undefined); i++) {
-    const client = await connectClient(t.url);
-    if (client.peerId < goId && below === undefined) below = client;
-    else if (client.peerId > goId && above === undefined) above = client;
-    else {
-      client.close();
-      continue;
-    }
-    clients.push(client);
-  }
-  if (below === undefined || above === undefined) throw new Error('no peer ids on both sides of the Go peer\'s');
+  const [below, above] = await clientsAround(t.url, goId);
+  clients.push(below, above);
   return [await joinAs(below, roomName), await joinAs(above, roomName)];
 }
 

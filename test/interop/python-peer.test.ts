@@ -10,7 +10,7 @@ import { encodeData, FLAG, toBase64 } from '../../src/client/link-wire.ts';
 import type { RoomClient } from '../../src/client/room-client.ts';
 import { BotProcess, isEvent } from '../helpers/bot-process.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
-import { collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
+import { MANY_FROM_ONE_ADDRESS, clientsAround, collect, connectClient, until, untilPaths } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -20,7 +20,7 @@ const PYTHON_PEER = [PYTHON, `${PEER_DIR}roomwire_peer.py`];
 let t: TestHub;
 const clients: RoomClient[] = [];
 const peers: BotProcess[] = [];
-beforeAll(async () => { t = await startHub(); });
+beforeAll(async () => { t = await startHub(MANY_FROM_ONE_ADDRESS); });
 afterEach(() => {
   const python = peers.filter((p) => p.command === PYTHON_PEER);
   for (const p of peers.splice(0)) p.kill();
@@ -36,19 +36,11 @@ function python(args: string[]): BotProcess {
   return p;
 }
 
-/** werift room clients until one has a smaller peer id than `than` and one a larger: both roles covered. */
-async function clientsAround(than: string): Promise<[RoomClient, RoomClient]> {
-  let below: RoomClient | undefined;
-  let above: RoomClient | undefined;
-  for (let i = 0; i < 32 && (below === undefined || above === undefined); i++) {
-    const c = await connectClient(t.url);
-    if (c.peerId < than && below === undefined) below = c;
-    else if (c.peerId > than && above === undefined) above = c;
-    else void c.close();
-  }
-  if (below === undefined || above === undefined) throw new Error('no peer ids on both sides');
-  clients.push(below, above);
-  return [below, above];
+/** werift room clients, one with a smaller peer id than `than` and one a larger: both roles covered. */
+async function clientsAroundPeer(than: string): Promise<[RoomClient, RoomClient]> {
+  const pair = await clientsAround(t.url, than);
+  clients.push(...pair);
+  return pair;
 }
 
 const messagesFrom = (p: BotProcess, from: string) =>
@@ -66,7 +58,7 @@ describe('Python peer (aiortc) with werift peers', () => {
   it('connects directly in both roles, and messages both ways arrive exactly once, in order, chunked beyond 64 KiB', async () => {
     const py = python(['--room', 'direct', '--name', 'py']);
     const { peerId: pyId } = await py.event(isEvent('joined'), 'joined');
-    const [polite, impolite] = await clientsAround(pyId); // polite towards the Python peer, and impolite
+    const [polite, impolite] = await clientsAroundPeer(pyId); // polite towards the Python peer, and impolite
     const relayOnly = await connectClient(t.url, { p2p: false }); // sends noP2P: the Python peer must relay
     clients.push(relayOnly);
     const rooms = await Promise.all([polite, impolite].map((c, i) => c.join('direct', { name: `werift-${i}` })));
