@@ -58,8 +58,8 @@ export class Connection implements SessionOwner, SocketHandler, Pingable {
   /** Replaced when the connection resumes an earlier session. */
   session: Session;
   /**
-   * The message and byte budgets, made at first use and let go by the heartbeat once refilled (a new bucket
-   * is full): most connections are idle, and a pair costs ~200 bytes.
+   * The message and byte budgets, made at first use and let go after a heartbeat pong once refilled (a new
+   * bucket is full): most connections are idle, and a pair costs ~200 bytes.
    */
   private messages: TokenBucket | undefined;
   private bytes: TokenBucket | undefined;

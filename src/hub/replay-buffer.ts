@@ -45,11 +45,6 @@ export class ReplayBuffer {
   /** The client has every frame up to and including `seq`. */
   confirmThrough(seq: number): void {
     while (this.length > 0 && this.firstSeq <= seq) this.dropOldest();
-    // All confirmed (an idle session, most of the time): give the array's slots back, not just its frames.
-    if (this.length === 0 && this.frames.length > 0) {
-      this.frames = [];
-      this.head = 0;
-    }
   }
 
   /**

@@ -44,8 +44,8 @@ export class Session implements Endpoint {
   /** The path of this peer's link to each room mate, as its client reported it (`link-path`); made at the first report. */
   private paths: Map<string, LinkPathName> | undefined;
   /**
-   * The frames not yet confirmed; made by the first one after the buffer emptied, and let go when all are
-   * confirmed (an idle session, most of the time, then holds only `confirmedSeq`).
+   * The frames not yet confirmed; made by the first one after the buffer emptied, and let go, array and
+   * all, when all are confirmed (an idle session, most of the time, then holds only `confirmedSeq`).
    */
   private replay: ReplayBuffer | undefined;
   /** lastSeq while `replay` is let go (every frame up to it confirmed); stale while a buffer exists. */

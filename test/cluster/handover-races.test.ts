@@ -3,8 +3,8 @@
  * what a session leaves in Redis when it ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { startHub, type TestHub } from '../helpers/hub.ts';
+import { RedisServer, startHubPairOnRedis } from '../helpers/redis-server.ts';
+import type { TestHub } from '../helpers/hub.ts';
 import { until } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
 
@@ -12,22 +12,19 @@ let redis: RedisServer;
 let a: TestHub;
 let b: TestHub;
 
+let pair: Awaited<ReturnType<typeof startHubPairOnRedis>> | undefined;
+
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  const options = {
-    redisUrl: redis.url, serverPeer: false, resumeGraceMs: 10_000,
+  pair = await startHubPairOnRedis({
+    serverPeer: false, resumeGraceMs: 10_000,
     messagesPerSecond: 100_000, messageBurst: 100_000, resumeBufferMaxMessages: 100_000,
-  };
-  a = await startHub(options);
-  b = await startHub(options);
+  });
+  ({ redis, a, b } = pair);
 }, 30_000);
 
 afterAll(async () => {
-  await a?.hub.close();
-  await b?.hub.close();
-  await redis?.stop();
+  await pair?.stop();
 });
-
 
 describe('a session taken over by the hub its sender is on', () => {
   it('gets the sender\'s whispers and broadcasts once and in order across the switch to direct delivery', async () => {

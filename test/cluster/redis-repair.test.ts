@@ -4,8 +4,8 @@
  * - a session taken over for a client that went away meanwhile waits in its grace, then ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { startHub, type TestHub } from '../helpers/hub.ts';
+import { RedisServer, startHubPairOnRedis } from '../helpers/redis-server.ts';
+import type { TestHub } from '../helpers/hub.ts';
 import WebSocket from 'ws';
 import { until } from '../helpers/room-clients.ts';
 import { TestClient } from '../helpers/test-client.ts';
@@ -14,17 +14,15 @@ let redis: RedisServer;
 let a: TestHub;
 let b: TestHub;
 
+let pair: Awaited<ReturnType<typeof startHubPairOnRedis>> | undefined;
+
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  const options = { redisUrl: redis.url, serverPeer: false, hubTtlMs: 1_000, redisCommandTimeoutMs: 300, resumeGraceMs: 1_000 };
-  a = await startHub(options);
-  b = await startHub(options);
+  pair = await startHubPairOnRedis({ serverPeer: false, hubTtlMs: 1_000, redisCommandTimeoutMs: 300, resumeGraceMs: 1_000 });
+  ({ redis, a, b } = pair);
 }, 30_000);
 
 afterAll(async () => {
-  await a?.hub.close();
-  await b?.hub.close();
-  await redis?.stop();
+  await pair?.stop();
 });
 
 const redisHealth = async (hub: TestHub) => ((await (await fetch(`${hub.httpUrl}/healthz`)).json()) as { redis: string }).redis;

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { exitNow, outputRead, poll, running, signalAndWait, type Exit } from './child-exit.ts';
 import { freePort } from './coturn.ts';
+import type { HubOptions } from '../../src/hub/options.ts';
+import { startHub, type TestHub } from './hub.ts';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 const START_TIMEOUT_MS = 10_000;
@@ -165,4 +167,19 @@ export class RedisServer {
       START_TIMEOUT_MS,
     );
   }
+}
+
+/** Two in-process hubs on one fresh redis-server, with the same `options`; stop() closes both, then Redis. */
+export async function startHubPairOnRedis(options: Partial<HubOptions>): Promise<{ redis: RedisServer; a: TestHub; b: TestHub; stop(): Promise<void> }> {
+  const redis = await RedisServer.start();
+  const a = await startHub({ redisUrl: redis.url, ...options });
+  const b = await startHub({ redisUrl: redis.url, ...options });
+  return {
+    redis, a, b,
+    async stop() {
+      await a.hub.close();
+      await b.hub.close();
+      await redis.stop();
+    },
+  };
 }
